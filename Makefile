@@ -1,0 +1,40 @@
+# Two entry points: `make demo` and `make test`. Both set up .venv themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_PORT ?= 8000
+
+.PHONY: test lint typecheck pytest demo bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check publisher tests bench
+	$(BIN)/ruff format --check publisher tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy publisher
+
+pytest: $(STAMP)
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+demo: $(STAMP)
+	$(BIN)/publisher check content
+	$(BIN)/publisher build content --out _site
+	@echo "Serving the sample help center at http://127.0.0.1:$(DEMO_PORT)/ (Ctrl-C to stop)"
+	$(BIN)/python -m http.server $(DEMO_PORT) --bind 127.0.0.1 --directory _site
+
+bench: $(STAMP)
+	$(BIN)/python bench/render.py
+
+clean:
+	rm -rf _site .publisher .mypy_cache .ruff_cache .pytest_cache

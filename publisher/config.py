@@ -1,0 +1,138 @@
+"""Settings: built-in defaults, then publisher.toml (or [tool.publisher]), then env, then flags."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+PLAIN_API_URL = "https://core-api.uk.plain.com/graphql/v1"
+CONFIG_FILE = "publisher.toml"
+
+
+class ConfigError(Exception):
+    """A settings problem: the user has to fix a file, a flag or an environment variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    project_dir: Path
+    content_dir: Path
+    out_dir: Path
+    cache_dir: Path
+    templates_dir: Path | None = None
+    help_center_id: str | None = None
+    api_url: str = PLAIN_API_URL
+    concurrency: int = 8
+    max_article_bytes: int = 1_000_000
+    site_name: str = "Help center"
+    config_file: Path | None = None
+
+    def with_overrides(self, **values: Any) -> Settings:
+        """Apply flags; None means the flag was not given."""
+        given = {key: value for key, value in values.items() if value is not None}
+        return replace(self, **given)
+
+
+# Keys a config file may set, with the type each must have.
+_FILE_KEYS: dict[str, type] = {
+    "content": str,
+    "out": str,
+    "cache": str,
+    "templates": str,
+    "help_center_id": str,
+    "api_url": str,
+    "concurrency": int,
+    "max_article_bytes": int,
+    "site_name": str,
+}
+_ENV = {"help_center_id": "PLAIN_HELP_CENTER_ID", "api_url": "PLAIN_API_URL"}
+
+
+def _read_table(path: Path) -> dict[str, Any] | None:
+    """The settings table of a config file, or None when the file has none."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("publisher")
+        return table if isinstance(table, dict) else None
+    return data
+
+
+def find_config(start: Path) -> Path | None:
+    """publisher.toml, or a pyproject.toml with [tool.publisher], in `start` or above it."""
+    for folder in (start, *start.parents):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and _read_table(pyproject) is not None:
+            return pyproject
+        if (folder / ".git").exists():
+            break
+    return None
+
+
+def _validate(path: Path, table: dict[str, Any]) -> dict[str, Any]:
+    known = {key: value for key, value in table.items() if key != "targets"}
+    for key, value in known.items():
+        expected = _FILE_KEYS.get(key)
+        if expected is None:
+            hint = difflib.get_close_matches(key, _FILE_KEYS, n=1)
+            extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+            raise ConfigError(f"{path}: unknown setting '{key}'{extra}")
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ConfigError(f"{path}: '{key}' must be a {expected.__name__}, got {value!r}")
+    return known
+
+
+def load_settings(path: Path) -> Settings:
+    """Settings for the content at `path`: a project folder, or a content folder itself.
+
+    A folder with a config file, or with a `content/` folder, is a project folder and its
+    content root is the `content` setting (default `content`). Any other folder is the content
+    root, and the config file is looked for above it.
+    """
+    path = path.resolve()
+    if not path.exists():
+        raise ConfigError(f"{path}: no such folder")
+    if not path.is_dir():
+        raise ConfigError(f"{path}: not a folder (give the content folder or the project folder)")
+    config = find_config(path)
+    project = config.parent if config else path
+    table = _validate(config, _read_table(config) or {}) if config else {}
+    is_project = path == project and (config is not None or (path / "content").is_dir())
+    if is_project:
+        content_dir = (project / table.get("content", "content")).resolve()
+    else:
+        content_dir = path
+        project = config.parent if config else path.parent
+    templates = table.get("templates")
+    default_templates = project / "templates"
+    values: dict[str, Any] = {
+        "project_dir": project,
+        "content_dir": content_dir,
+        "out_dir": (project / table.get("out", "_site")).resolve(),
+        "cache_dir": (project / table.get("cache", ".publisher/cache")).resolve(),
+        "templates_dir": (project / templates).resolve()
+        if templates
+        else (default_templates if default_templates.is_dir() else None),
+        "config_file": config,
+    }
+    for key in ("help_center_id", "api_url", "concurrency", "max_article_bytes", "site_name"):
+        if key in table:
+            values[key] = table[key]
+    for key, variable in _ENV.items():
+        if os.environ.get(variable):
+            values[key] = os.environ[variable]
+    settings = Settings(**values)
+    if settings.concurrency < 1:
+        raise ConfigError(f"{config}: 'concurrency' must be at least 1")
+    return settings

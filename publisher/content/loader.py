@@ -1,0 +1,504 @@
+"""Reads a content root into a HelpCenterContent, collecting every problem on the way."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+
+from publisher.content.model import Article, Group, HelpCenterContent, Node, Problem
+
+ARTICLE_KEYS = ("title", "slug", "description", "icon", "status", "order", "id", "aliases")
+GROUP_KEYS = ("name", "slug", "order", "id")
+GROUP_FILE = "_group.yml"
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ORDER_PREFIX_RE = re.compile(r"^(\d+)[-_.](.+)$")
+ATX_H1_RE = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+DEFAULT_MAX_ARTICLE_BYTES = 1_000_000
+
+_YAML = YAMLHandler()
+
+
+def is_ignored_name(name: str) -> bool:
+    """Hidden files and the temporary files editors write next to the real one."""
+    return (
+        name.startswith((".", "#"))
+        or name.endswith(("~", ".swp", ".swx", ".tmp", "___jb_tmp___", "___jb_old___"))
+        or name == "4913"
+    )
+
+
+def slug_from_name(name: str) -> tuple[str, int | None]:
+    """`01-Install Guide` -> (`install-guide`, 1): the prefix orders, the rest names."""
+    order: int | None = None
+    match = ORDER_PREFIX_RE.match(name)
+    if match:
+        order, name = int(match.group(1)), match.group(2)
+    slug = re.sub(r"[\s_]+", "-", name.strip().lower())
+    return slug, order
+
+
+def humanize(slug: str) -> str:
+    words = slug.replace("-", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+@dataclass
+class _Source:
+    """A text file read and split into front-matter and body."""
+
+    meta: dict[str, Any]
+    key_lines: dict[str, int]
+    body: str
+    body_line: int
+
+
+def _decode(path: Path, data: bytes, problems: list[Problem]) -> str | None:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        problems.append(Problem(path, 1, "file is UTF-16; save it as UTF-8"))
+        return None
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        problems.append(Problem(path, line, "file is binary, not Markdown text"))
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(
+            Problem(path, line, f"file is not valid UTF-8 (byte {exc.start}); save it as UTF-8")
+        )
+        return None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _key_lines(fm_text: str) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    for number, line in enumerate(fm_text.split("\n"), start=1):
+        match = re.match(r"^([^\s#:][^:]*?)\s*:", line)
+        if match and match.group(1) not in lines:
+            lines[match.group(1).strip("'\"")] = number
+    return lines
+
+
+def _yaml_error(path: Path, exc: yaml.YAMLError, first_line: int) -> Problem:
+    mark = getattr(exc, "problem_mark", None)
+    line = first_line + mark.line if mark is not None else first_line
+    what = getattr(exc, "problem", None) or str(exc)
+    return Problem(path, line, f"invalid YAML: {what}")
+
+
+def _read_markdown(path: Path, text: str, problems: list[Problem]) -> _Source | None:
+    if not _YAML.detect(text):
+        return _Source({}, {}, text, 1)
+    try:
+        fm_text, body = _YAML.split(text)
+    except ValueError:
+        problems.append(Problem(path, 1, "front-matter is not closed: add a line `---` after it"))
+        return None
+    body_line = text[: len(text) - len(body)].count("\n") + 1
+    try:
+        meta = _YAML.load(fm_text)
+    except yaml.YAMLError as exc:
+        # fm_text starts on the opening `---` line (line 1), so YAML's 0-based line maps 1:1.
+        problems.append(_yaml_error(path, exc, 1))
+        return None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        problems.append(Problem(path, 2, "front-matter must be a mapping of `key: value` lines"))
+        return None
+    return _Source(meta, _key_lines(fm_text), body, body_line)
+
+
+def _check_keys(
+    path: Path, meta: dict[str, Any], lines: dict[str, int], known: tuple[str, ...]
+) -> list[Problem]:
+    problems = []
+    for key in meta:
+        if key in known:
+            continue
+        hint = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        suggestion = f"did you mean '{hint[0]}'?" if hint else f"known keys: {', '.join(known)}"
+        problems.append(
+            Problem(path, lines.get(str(key), 1), f"unknown key '{key}' ({suggestion})")
+        )
+    return problems
+
+
+class _Fields:
+    """Typed access to front-matter values that reports wrong types as problems."""
+
+    def __init__(self, path: Path, source: _Source, problems: list[Problem]) -> None:
+        self.path, self.meta, self.lines, self.problems = (
+            path,
+            source.meta,
+            source.key_lines,
+            problems,
+        )
+
+    def line(self, key: str) -> int:
+        return self.lines.get(key, 1)
+
+    def error(self, key: str, message: str) -> None:
+        self.problems.append(Problem(self.path, self.line(key), message))
+
+    def text(self, key: str) -> str | None:
+        value = self.meta.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.error(key, f"'{key}' must be text, got {_describe(value)}")
+            return None
+        return value
+
+    def integer(self, key: str) -> int | None:
+        value = self.meta.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(key, f"'{key}' must be a whole number, got {_describe(value)}")
+            return None
+        return value
+
+    def slug(self, key: str = "slug") -> str | None:
+        value = self.text(key)
+        if value is not None and not SLUG_RE.match(value):
+            self.error(key, _bad_slug_message(value, f"'{key}'"))
+            return None
+        return value
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a yes/no value: quote it if you meant text)"
+    if isinstance(value, str):
+        return repr(value)
+    return f"{type(value).__name__} {value!r}"
+
+
+def _bad_slug_message(slug: str, origin: str) -> str:
+    return (
+        f"invalid slug {slug!r} from {origin}: use lowercase letters a-z, digits and single "
+        "dashes, e.g. 'refund-policy'"
+    )
+
+
+def _title_from_h1(body: str) -> tuple[str | None, str]:
+    """The first ATX `# H1` outside code fences, and the body with that line blanked."""
+    lines = body.split("\n")
+    fence: str | None = None
+    for index, line in enumerate(lines):
+        fence_match = FENCE_RE.match(line)
+        if fence_match:
+            marker = fence_match.group(1)
+            if fence is None:
+                fence = marker
+            elif marker[0] == fence[0] and len(marker) >= len(fence):
+                fence = None
+            continue
+        if fence is None:
+            match = ATX_H1_RE.match(line)
+            if match:
+                # Blank the line rather than delete it so body line numbers stay true.
+                lines[index] = ""
+                return match.group(1).strip(), "\n".join(lines)
+    return None, body
+
+
+def read_article(
+    path: Path,
+    rel_path: str,
+    *,
+    max_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
+) -> tuple[Article | None, list[Problem]]:
+    """Parse one Markdown file into an Article (None when it cannot be used)."""
+    problems: list[Problem] = []
+    data = path.read_bytes()
+    if len(data) > max_bytes:
+        size_mb = len(data) / 1_000_000
+        limit = max_bytes / 1_000_000
+        return None, [
+            Problem(path, 1, f"article is {size_mb:.1f} MB, over the {limit:g} MB limit; split it")
+        ]
+    text = _decode(path, data, problems)
+    if text is None:
+        return None, problems
+    source = _read_markdown(path, text, problems)
+    if source is None:
+        return None, problems
+    problems += _check_keys(path, source.meta, source.key_lines, ARTICLE_KEYS)
+    fields = _Fields(path, source, problems)
+
+    stem = path.name.removesuffix(".md")
+    derived_slug, prefix_order = slug_from_name(stem)
+    slug = fields.slug()
+    if slug is None and "slug" not in source.meta:
+        if SLUG_RE.match(derived_slug):
+            slug = derived_slug
+        else:
+            problems.append(
+                Problem(
+                    path, 1, _bad_slug_message(derived_slug, "the file name") + " or set `slug:`"
+                )
+            )
+
+    body = source.body
+    title = fields.text("title")
+    if title is not None and not title.strip():
+        fields.error("title", "'title' is empty")
+        title = None
+    elif title is None and "title" not in source.meta:
+        title, body = _title_from_h1(body)
+        if title is None:
+            problems.append(
+                Problem(
+                    path, 1, "article has no title: add `title:` or start the body with `# Title`"
+                )
+            )
+    if not body.strip() and title is not None:
+        problems.append(Problem(path, source.body_line, "article has no content"))
+
+    status = source.meta.get("status", "published")
+    if status not in ("published", "draft"):
+        fields.error("status", f"'status' must be 'published' or 'draft', got {_describe(status)}")
+
+    aliases: list[str] = []
+    raw_aliases = source.meta.get("aliases")
+    if raw_aliases is not None:
+        if not isinstance(raw_aliases, list):
+            fields.error("aliases", "'aliases' must be a list of earlier slugs, e.g. [old-slug]")
+        for alias in raw_aliases if isinstance(raw_aliases, list) else []:
+            if isinstance(alias, str) and SLUG_RE.match(alias):
+                aliases.append(alias)
+            else:
+                fields.error("aliases", _bad_slug_message(str(alias), "'aliases'"))
+
+    order = fields.integer("order")
+    description = fields.text("description")
+    icon = fields.text("icon")
+    pinned_id = fields.text("id")
+    if slug is None:
+        return None, problems
+    # With other problems the article still joins the model (with defaults in place of the
+    # bad values), so its links and images get checked too and every problem shows at once.
+    return (
+        Article(
+            path=path,
+            rel_path=rel_path,
+            slug=slug,
+            title=(title or humanize(slug)).strip(),
+            body=body,
+            body_line=source.body_line,
+            status=status if status in ("published", "draft") else "published",
+            description=description,
+            icon=icon,
+            order=order if order is not None else prefix_order,
+            id=pinned_id,
+            aliases=tuple(aliases),
+        ),
+        problems,
+    )
+
+
+def read_group(folder: Path, rel_path: str) -> tuple[Group | None, list[Problem]]:
+    """A folder's group settings: `_group.yml` when present, else from the folder name."""
+    problems: list[Problem] = []
+    derived_slug, prefix_order = slug_from_name(folder.name)
+    config = folder / GROUP_FILE
+    meta: dict[str, Any] = {}
+    source = _Source({}, {}, "", 1)
+    if config.is_file():
+        text = _decode(config, config.read_bytes(), problems)
+        if text is None:
+            return None, problems
+        try:
+            loaded = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            return None, [_yaml_error(config, exc, 1)]
+        if loaded is not None and not isinstance(loaded, dict):
+            return None, [Problem(config, 1, f"{GROUP_FILE} must be a mapping of `key: value`")]
+        meta = loaded or {}
+        source = _Source(meta, _key_lines(text), "", 1)
+        problems += _check_keys(config, meta, source.key_lines, GROUP_KEYS)
+    fields = _Fields(config, source, problems)
+    slug = fields.slug()
+    if slug is None and "slug" not in meta:
+        if SLUG_RE.match(derived_slug):
+            slug = derived_slug
+        else:
+            problems.append(
+                Problem(
+                    config,
+                    1,
+                    _bad_slug_message(derived_slug, "the folder name")
+                    + f" or set `slug:` in {GROUP_FILE}",
+                )
+            )
+    name = fields.text("name")
+    if name is not None and not name.strip():
+        fields.error("name", "'name' is empty")
+    order = fields.integer("order")
+    pinned_id = fields.text("id")
+    if problems or slug is None:
+        return None, problems
+    return (
+        Group(
+            path=folder,
+            rel_path=rel_path,
+            slug=slug,
+            name=(name or humanize(derived_slug)).strip(),
+            order=order if order is not None else prefix_order,
+            id=pinned_id,
+        ),
+        problems,
+    )
+
+
+class _Walker:
+    def __init__(self, root: Path, max_bytes: int) -> None:
+        self.root = root.resolve()
+        self.max_bytes = max_bytes
+        self.problems: list[Problem] = []
+        self.content = HelpCenterContent(root=self.root)
+        self.visited: set[Path] = set()
+
+    def inside_root(self, entry: Path) -> bool:
+        """Follows a symlink and reports it when it leaves the root or loops."""
+        if not entry.is_symlink():
+            return True
+        try:
+            target = entry.resolve(strict=True)
+        except (OSError, RuntimeError):
+            self.problems.append(Problem(entry, 1, "symlink is broken or loops; remove it"))
+            return False
+        if not target.is_relative_to(self.root):
+            self.problems.append(
+                Problem(entry, 1, f"symlink points outside the content root (to {target})")
+            )
+            return False
+        return True
+
+    def folder(self, folder: Path, rel: str, parent: Group | None) -> list[Node]:
+        real = folder.resolve()
+        if real in self.visited:
+            self.problems.append(
+                Problem(folder, 1, "symlink loop: this folder is already included")
+            )
+            return []
+        self.visited.add(real)
+        nodes: list[Node] = []
+        for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+            if is_ignored_name(entry.name) or not self.inside_root(entry):
+                continue
+            entry_rel = f"{rel}/{entry.name}" if rel else entry.name
+            if entry.is_dir():
+                group = self.group(entry, entry_rel, parent)
+                if group is not None:
+                    nodes.append(group)
+            elif entry.suffix.lower() == ".md" and entry.is_file():
+                article, problems = read_article(entry, entry_rel, max_bytes=self.max_bytes)
+                self.problems += problems
+                if article is not None:
+                    article.group = parent
+                    nodes.append(article)
+        nodes.sort(key=lambda node: node.sort_key)
+        return nodes
+
+    def group(self, folder: Path, rel: str, parent: Group | None) -> Group | None:
+        group, problems = read_group(folder, rel)
+        self.problems += problems
+        probe = group or Group(path=folder, rel_path=rel, slug="", name="")
+        probe.parent = parent
+        children = self.folder(folder, rel, probe)
+        # A folder with no articles anywhere below it (e.g. `images/`) is not a group,
+        # unless `_group.yml` says it is one.
+        if group is None or (not children and not (folder / GROUP_FILE).exists()):
+            return None
+        group.parent = parent
+        group.children = children
+        for child in children:
+            if isinstance(child, Article):
+                child.group = group
+            else:
+                child.parent = group
+        return group
+
+    def index(self) -> None:
+        article_owner: dict[str, Article] = {}
+        for node in self.content.walk():
+            if isinstance(node, Group):
+                twin = self.content.groups.get(node.slug)
+                if twin is not None:
+                    self.problems.append(
+                        Problem(
+                            node.config_path if node.config_path.exists() else node.path,
+                            1,
+                            f"duplicate group slug '{node.slug}': also used by {twin.rel_path}/",
+                        )
+                    )
+                else:
+                    self.content.groups[node.slug] = node
+                continue
+            self.content.by_path[node.rel_path] = node
+            for name in (node.slug, *node.aliases):
+                other = article_owner.get(name)
+                if other is not None and other is not node:
+                    kind = "slug" if name == node.slug else "alias"
+                    self.problems.append(
+                        Problem(
+                            node.path,
+                            1,
+                            f"duplicate {kind} '{name}': also used by {other.rel_path}; "
+                            "each article needs its own slug",
+                        )
+                    )
+                else:
+                    article_owner[name] = node
+            self.content.articles.setdefault(node.slug, node)
+
+
+def load_content(
+    root: Path, *, max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES
+) -> tuple[HelpCenterContent, list[Problem]]:
+    """Load every group and article under `root`; problems come back sorted by file and line."""
+    walker = _Walker(root, max_article_bytes)
+    if not root.is_dir():
+        return walker.content, [Problem(root, 1, "content folder does not exist")]
+    walker.content.top = walker.folder(walker.root, "", None)
+    walker.index()
+    return walker.content, sorted(set(walker.problems))
+
+
+def relative_target(base_rel: str, target: str) -> str | None:
+    """Resolve `target` (a link in the file at `base_rel`) to a root-relative POSIX path.
+
+    None when it climbs out of the content root.
+    """
+    parts = [p for p in base_rel.split("/")[:-1] if p]
+    for part in target.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(part)
+    return "/".join(parts)
+
+
+__all__ = [
+    "ARTICLE_KEYS",
+    "GROUP_KEYS",
+    "load_content",
+    "read_article",
+    "read_group",
+    "relative_target",
+]

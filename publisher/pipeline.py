@@ -1,0 +1,71 @@
+"""The steps every command shares: load the content, render it, check it, build the site."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from publisher.config import Settings
+from publisher.content.loader import load_content
+from publisher.content.model import Problem
+from publisher.site.builder import render_site, template_environment, write_site
+from publisher.site.cache import RenderCache
+from publisher.site.compiler import CompiledSite, compile_site
+
+
+@dataclass
+class CompileResult:
+    site: CompiledSite
+    problems: list[Problem]
+    cache: RenderCache | None = None
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def compile_project(
+    settings: Settings, *, use_cache: bool = True, workers: int | None = None
+) -> CompileResult:
+    """Load and render everything under the content folder, collecting every problem."""
+    started = time.perf_counter()
+    content, problems = load_content(
+        settings.content_dir, max_article_bytes=settings.max_article_bytes
+    )
+    cache = RenderCache(settings.cache_dir / "render") if use_cache else None
+    site, render_problems = compile_site(content, cache=cache, workers=workers)
+    if not content.articles and not problems:
+        problems.append(Problem(settings.content_dir, 1, "no articles found (no .md files)"))
+    return CompileResult(
+        site, sorted(set(problems + render_problems)), cache, time.perf_counter() - started
+    )
+
+
+@dataclass
+class BuildResult:
+    compiled: CompileResult
+    out_dir: Path
+    pages: int = 0
+    images: int = 0
+    written: bool = field(default=False)
+
+
+def build_project(
+    settings: Settings, out_dir: Path, *, use_cache: bool = True, workers: int | None = None
+) -> BuildResult:
+    """Build the static preview site; nothing is written when any file has an error."""
+    compiled = compile_project(settings, use_cache=use_cache, workers=workers)
+    result = BuildResult(compiled, out_dir)
+    if compiled.errors:
+        return result
+    env = template_environment(settings.templates_dir)
+    files = render_site(compiled.site, env, settings.site_name)
+    write_site(files, out_dir)
+    result.pages, result.images, result.written = len(files.pages), len(files.copies), True
+    return result

@@ -1,0 +1,35 @@
+"""Code-block highlighting with Pygments, as inline styles (Plain loads none of our CSS)."""
+
+from __future__ import annotations
+
+import html
+from functools import lru_cache
+
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+STYLE = "friendly"
+_FORMATTER = HtmlFormatter(style=STYLE, noclasses=True, nowrap=True)
+_PRE_STYLE = (
+    "background-color:#f6f8fa;padding:12px 16px;border-radius:6px;"
+    "overflow-x:auto;line-height:1.45;font-size:13px"
+)
+
+
+@lru_cache(maxsize=128)
+def _lexer(language: str) -> Lexer | None:
+    try:
+        return get_lexer_by_name(language, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+
+
+def highlight_code(code: str, language: str, _attrs: str = "") -> str:
+    """A complete `<pre>` block; markdown-it uses it as is because it starts with `<pre`."""
+    language = language.strip().split(maxsplit=1)[0].lower() if language.strip() else ""
+    lexer = _lexer(language) if language else None
+    body = highlight(code, lexer, _FORMATTER) if lexer else html.escape(code)
+    return f'<pre style="{_PRE_STYLE}"><code>{body}</code></pre>\n'

@@ -1,0 +1,240 @@
+"""Markdown to sanitised HTML, with local links and images left as numbered placeholders.
+
+Rendering is split in two so the expensive part can be cached and run in worker processes:
+
+1. `render_body` depends only on one article's Markdown and its path. It tokenises,
+   highlights and sanitises, and records every local link and image with its line,
+   writing placeholders (`/__publisher__/link/3`) where their URLs will go.
+2. `resolve_references` fills the placeholders in, given how to spell an article URL
+   and an image URL. Preview passes local image paths; publish passes uploaded URLs.
+   The same renderer serves both.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from urllib.parse import unquote
+
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.admon import admon_plugin
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+from publisher.content.loader import relative_target
+from publisher.render.highlight import highlight_code
+from publisher.render.sanitize import sanitize
+
+# Bump when anything changes the HTML for the same Markdown: it is part of the cache key.
+RENDERER_VERSION = "1"
+
+PLACEHOLDER_RE = re.compile(r'(href|src)="/__publisher__/(link|image)/(\d+)"')
+_SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_UNSAFE_HTML = (
+    (re.compile(r"<\s*script\b", re.I), "<script> is removed on publish"),
+    (re.compile(r"<\s*(iframe|object|embed|style|form)\b", re.I), "<{0}> is removed on publish"),
+    (re.compile(r"\son[a-z]+\s*=", re.I), "event handler attributes (on...=) are removed"),
+    (re.compile(r"=\s*[\"']?\s*(javascript|vbscript|data)\s*:", re.I), "{0}: URLs are removed"),
+)
+_ADMONITION_COLORS = {
+    "note": "#0969da",
+    "info": "#0969da",
+    "tip": "#1a7f37",
+    "important": "#8250df",
+    "warning": "#9a6700",
+    "caution": "#9a6700",
+    "danger": "#cf222e",
+}
+
+
+@dataclass(frozen=True)
+class LinkRef:
+    """A link to an article in this help center: `target` is a root-relative .md path,
+    or "" for an anchor in the same article."""
+
+    target: str
+    anchor: str | None
+    line: int
+    raw: str
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    target: str  # root-relative path of the image file
+    line: int
+    raw: str
+
+
+@dataclass(frozen=True)
+class BodyIssue:
+    line: int
+    message: str
+
+
+@dataclass
+class RenderedBody:
+    """The cacheable half of rendering: sanitised HTML with placeholders, and what it refers to."""
+
+    html: str
+    anchors: list[str] = field(default_factory=list)
+    links: list[LinkRef] = field(default_factory=list)
+    images: list[ImageRef] = field(default_factory=list)
+    issues: list[BodyIssue] = field(default_factory=list)
+
+
+def heading_slug(text: str) -> str:
+    """GitHub-style anchor: lowercase, spaces to dashes, punctuation dropped."""
+    text = text.strip().lower()
+    text = re.sub(r"[^\w\- ]", "", text)
+    return re.sub(r" ", "-", text)
+
+
+def _render_admonition_open(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    kind = str(token.meta.get("tag", "note")).lower()
+    color = _ADMONITION_COLORS.get(kind, _ADMONITION_COLORS["note"])
+    # Inline style, because Plain shows our HTML without our stylesheet.
+    style = f"border-left:4px solid {color};padding:8px 16px;margin:16px 0;border-radius:4px"
+    return f'<div class="admonition {html.escape(kind)}" style="{style}">\n'
+
+
+def _render_admonition_title_open(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    return '<p class="admonition-title" style="font-weight:bold;margin:0 0 8px">'
+
+
+@lru_cache(maxsize=1)
+def markdown_parser() -> MarkdownIt:
+    """One configured parser per process: building it is far costlier than reusing it."""
+    md = MarkdownIt("commonmark", {"html": True, "highlight": highlight_code})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.use(tasklists_plugin)
+    md.use(deflist_plugin)
+    md.use(admon_plugin)
+    md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_slug)
+    md.add_render_rule("admonition_open", _render_admonition_open)
+    md.add_render_rule("admonition_title_open", _render_admonition_title_open)
+    return md
+
+
+def _split_url(url: str) -> tuple[str, str | None]:
+    path, _, anchor = url.partition("#")
+    path = path.partition("?")[0]
+    return unquote(path), (unquote(anchor) if anchor else None)
+
+
+class _Collector:
+    def __init__(self, rel_path: str, first_line: int) -> None:
+        self.rel_path = rel_path
+        self.first_line = first_line
+        self.body = RenderedBody(html="")
+
+    def line_of(self, token: Token | None) -> int:
+        if token is not None and token.map:
+            return self.first_line + token.map[0]
+        return self.first_line
+
+    def issue(self, token: Token | None, message: str) -> None:
+        self.body.issues.append(BodyIssue(self.line_of(token), message))
+
+    def link(self, token: Token, block: Token) -> None:
+        href = str(token.attrGet("href") or "")
+        if not href or href.startswith(("/", "//")) or _SCHEME_RE.match(href):
+            return
+        path, anchor = _split_url(href)
+        if not path:
+            self.body.links.append(LinkRef("", anchor, self.line_of(block), href))
+            return
+        target = relative_target(self.rel_path, path)
+        if target is None:
+            self.issue(block, f"link '{href}' points outside the content root")
+            return
+        if not target.lower().endswith(".md"):
+            self.issue(
+                block,
+                f"link '{href}' is not an article: link to a .md file here, or use a full URL",
+            )
+            return
+        token.attrSet("href", f"/__publisher__/link/{len(self.body.links)}")
+        self.body.links.append(LinkRef(target, anchor, self.line_of(block), href))
+
+    def image(self, token: Token, block: Token) -> None:
+        src = str(token.attrGet("src") or "")
+        if not src or src.startswith("//") or _SCHEME_RE.match(src):
+            return
+        if src.startswith("/"):
+            self.issue(block, f"image '{src}' must be a path relative to this file")
+            return
+        path, _ = _split_url(src)
+        target = relative_target(self.rel_path, path)
+        if target is None:
+            self.issue(block, f"image '{src}' points outside the content root")
+            return
+        token.attrSet("src", f"/__publisher__/image/{len(self.body.images)}")
+        self.body.images.append(ImageRef(target, self.line_of(block), src))
+
+    def raw_html(self, token: Token, block: Token) -> None:
+        for pattern, message in _UNSAFE_HTML:
+            match = pattern.search(token.content)
+            if match:
+                found = match.group(1).lower() if match.groups() else ""
+                self.issue(block, "unsafe HTML: " + message.format(found) + "; remove it")
+
+    def walk(self, tokens: list[Token], block: Token | None = None) -> None:
+        for token in tokens:
+            current = token if token.map else block
+            if token.type == "heading_open":
+                anchor = token.attrGet("id")
+                if anchor:
+                    self.body.anchors.append(str(anchor))
+            elif token.type == "link_open" and current is not None:
+                self.link(token, current)
+            elif token.type == "image" and current is not None:
+                self.image(token, current)
+            elif token.type in ("html_block", "html_inline") and current is not None:
+                self.raw_html(token, current)
+            if token.children:
+                self.walk(token.children, current)
+
+
+def render_body(markdown: str, rel_path: str, first_line: int = 1) -> RenderedBody:
+    """Render one article body (see the module docstring for what is left to resolve)."""
+    md = markdown_parser()
+    env: dict[str, Any] = {}
+    tokens = md.parse(markdown, env)
+    collector = _Collector(rel_path, first_line)
+    collector.walk(tokens)
+    collector.body.html = sanitize(md.renderer.render(tokens, md.options, env))
+    return collector.body
+
+
+def resolve_references(
+    body: RenderedBody,
+    *,
+    link_url: Callable[[LinkRef], str],
+    image_url: Callable[[ImageRef], str],
+) -> str:
+    """Fill in the placeholders. The URLs given are escaped here; the result stays sanitised."""
+
+    def replace(match: re.Match[str]) -> str:
+        attr, kind, index = match.group(1), match.group(2), int(match.group(3))
+        refs: Sequence[LinkRef | ImageRef] = body.links if kind == "link" else body.images
+        if index >= len(refs):  # a placeholder typed into raw HTML by hand: not ours
+            return match.group(0)
+        url = link_url(body.links[index]) if kind == "link" else image_url(body.images[index])
+        return f'{attr}="{html.escape(url, quote=True)}"'
+
+    return PLACEHOLDER_RE.sub(replace, body.html)

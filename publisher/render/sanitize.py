@@ -1,0 +1,74 @@
+"""The one sanitiser every article body goes through before it is shown or published."""
+
+from __future__ import annotations
+
+import nh3
+
+_TAGS = set(nh3.ALLOWED_TAGS) | {"section", "input"}
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_ATTRIBUTES: dict[str, set[str]] = {
+    **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+    **{tag: {"id"} for tag in _HEADINGS},
+    "a": {"href", "hreflang", "title", "id"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "li": {"id"},
+    "sup": {"id"},
+    "input": {"checked"},
+    "th": nh3.ALLOWED_ATTRIBUTES["th"] | {"style"},
+    "td": nh3.ALLOWED_ATTRIBUTES["td"] | {"style"},
+    "pre": {"style"},
+    "code": set(),
+    "span": {"style"},
+    "div": {"style"},
+    "p": {"style"},
+}
+# Only the properties our own renderer writes: highlighting colours, table alignment and
+# the admonition box. Anything else in a style attribute (position, url(), ...) is dropped.
+_STYLE_PROPERTIES = {
+    "color",
+    "background-color",
+    "font-weight",
+    "font-style",
+    "font-size",
+    "text-decoration",
+    "text-align",
+    "border",
+    "border-left",
+    "border-radius",
+    "padding",
+    "margin",
+    "line-height",
+    "overflow-x",
+}
+_CLASSES = {
+    "div": {"admonition", "note", "tip", "info", "warning", "danger", "important", "caution"},
+    "p": {"admonition-title"},
+    "ul": {"contains-task-list"},
+    "li": {"task-list-item", "footnote-item"},
+    "input": {"task-list-item-checkbox"},
+    "section": {"footnotes"},
+    "ol": {"footnotes-list"},
+    "sup": {"footnote-ref"},
+    "a": {"footnote-backref"},
+    "hr": {"footnotes-sep"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+_CLEANER = nh3.Cleaner(
+    tags=_TAGS,
+    clean_content_tags={"script", "style"},
+    attributes=_ATTRIBUTES,
+    # Task lists need checkboxes; any other <input> (a text field asking for a password...)
+    # is turned into a disabled checkbox rather than kept.
+    set_tag_attribute_values={"input": {"type": "checkbox", "disabled": "disabled"}},
+    url_schemes=URL_SCHEMES,
+    link_rel=None,
+    strip_comments=True,
+    allowed_classes=_CLASSES,
+    filter_style_properties=_STYLE_PROPERTIES,
+)
+
+
+def sanitize(html: str) -> str:
+    """Remove scripts, event handlers, unsafe URLs and anything not in the lists above."""
+    return _CLEANER.clean(html)

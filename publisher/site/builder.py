@@ -1,0 +1,173 @@
+"""Turns a CompiledSite into the static preview site: pages in memory, then one atomic write."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+import publisher
+from publisher.content.model import Article, Group, Node
+from publisher.site.compiler import CompiledSite, article_url, local_image_url
+
+# Written into every built site so a rebuild never replaces a folder it did not create.
+MARKER = ".publisher-site"
+
+
+class OutputError(Exception):
+    """The output folder cannot be used (not ours, not writable)."""
+
+
+def default_templates_dir() -> Path:
+    """The theme shipped with the package (installed wheel), or the checkout's `templates/`."""
+    packaged = Path(str(files(publisher) / "templates"))
+    if packaged.is_dir():
+        return packaged
+    return Path(publisher.__file__).resolve().parent.parent / "templates"
+
+
+def template_environment(override: Path | None = None) -> Environment:
+    loaders = [FileSystemLoader(str(default_templates_dir()))]
+    if override is not None and override.is_dir():
+        loaders.insert(0, FileSystemLoader(str(override)))
+    return Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(default=True),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def group_url(slug: str) -> str:
+    return f"/group/{slug}/"
+
+
+def page_path(node: Node) -> str:
+    """Where a node's page lives in the output, so that its URL serves it."""
+    if isinstance(node, Group):
+        return f"group/{node.slug}/index.html"
+    return f"article/{node.slug}/index.html"
+
+
+def _count_articles(group: Group) -> int:
+    return sum(1 if isinstance(c, Article) else _count_articles(c) for c in group.children)
+
+
+def _nav_entry(node: Node) -> dict[str, Any]:
+    if isinstance(node, Group):
+        return {
+            "kind": "group",
+            "key": f"group:{node.slug}",
+            "title": node.name,
+            "url": group_url(node.slug),
+            "children": [_nav_entry(child) for child in node.children],
+            "count": _count_articles(node),
+            "draft": False,
+        }
+    return {
+        "kind": "article",
+        "key": f"article:{node.slug}",
+        "title": node.title,
+        "url": article_url(node.slug),
+        "description": node.description,
+        "draft": node.status == "draft",
+    }
+
+
+def _breadcrumbs(group: Group | None) -> list[dict[str, str]]:
+    crumbs: list[dict[str, str]] = []
+    while group is not None:
+        crumbs.insert(0, {"title": group.name, "url": group_url(group.slug)})
+        group = group.parent
+    return crumbs
+
+
+@dataclass
+class SiteFiles:
+    """Everything a build writes: generated pages, and files copied as they are."""
+
+    pages: dict[str, str]  # output path -> HTML
+    copies: dict[str, Path]  # output path -> source file
+
+
+def render_site(site: CompiledSite, env: Environment, site_name: str) -> SiteFiles:
+    content = site.content
+    nav = [_nav_entry(node) for node in content.top]
+    common = {
+        "site": {"name": site_name},
+        "sidebar": Markup(env.get_template("sidebar.html").render(nav=nav)),
+    }
+    pages = {"index.html": env.get_template("index.html").render(cards=nav, **common)}
+    article_template = env.get_template("article.html")
+    group_template = env.get_template("group.html")
+    for node in content.walk():
+        entry = _nav_entry(node)
+        if isinstance(node, Group):
+            pages[page_path(node)] = group_template.render(
+                group=entry,
+                cards=entry["children"],
+                breadcrumbs=_breadcrumbs(node.parent),
+                active_key=entry["key"],
+                **common,
+            )
+        else:
+            article = {
+                **entry,
+                "html": Markup(site.article_html(node, local_image_url)),
+            }
+            pages[page_path(node)] = article_template.render(
+                article=article,
+                breadcrumbs=_breadcrumbs(node.group),
+                active_key=entry["key"],
+                **common,
+            )
+    copies = {f"assets/{rel}": path for rel, path in sorted(content.images.items())}
+    return SiteFiles(pages, copies)
+
+
+def _check_output(out_dir: Path) -> None:
+    if out_dir.exists():
+        if not out_dir.is_dir():
+            raise OutputError(f"{out_dir}: exists and is not a folder")
+        if any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
+            raise OutputError(
+                f"{out_dir}: folder is not empty and was not made by `publisher build`; "
+                "choose another --out or empty it"
+            )
+
+
+def write_site(files_: SiteFiles, out_dir: Path) -> None:
+    """Write the whole site next to `out_dir`, then swap it in, so a failed or interrupted
+    build never leaves a half-written site behind."""
+    out_dir = out_dir.resolve()
+    _check_output(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        for rel, text in files_.pages.items():
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        for rel, source in files_.copies.items():
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        (staging / MARKER).write_text("built by publisher\n", encoding="utf-8")
+        staging.chmod(0o755)
+        if out_dir.exists():
+            retired = out_dir.with_name(f".{out_dir.name}.old")
+            shutil.rmtree(retired, ignore_errors=True)
+            out_dir.rename(retired)
+            staging.rename(out_dir)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            staging.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

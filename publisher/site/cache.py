@@ -1,0 +1,86 @@
+"""A render cache on disk, keyed by a hash of everything the rendered HTML depends on."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from functools import lru_cache
+from importlib.metadata import version
+from pathlib import Path
+
+from publisher.render.markdown import (
+    RENDERER_VERSION,
+    BodyIssue,
+    ImageRef,
+    LinkRef,
+    RenderedBody,
+)
+
+_LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "Pygments", "nh3")
+
+
+@lru_cache(maxsize=1)
+def _salt() -> str:
+    # A library upgrade can change the HTML for the same Markdown, so it changes every key.
+    versions = ",".join(f"{name}={version(name)}" for name in _LIBRARIES)
+    return f"renderer={RENDERER_VERSION};{versions}"
+
+
+def cache_key(markdown: str, rel_path: str, first_line: int) -> str:
+    digest = hashlib.sha256()
+    for part in (_salt(), rel_path, str(first_line), markdown):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _to_json(body: RenderedBody) -> str:
+    return json.dumps(asdict(body), ensure_ascii=False, separators=(",", ":"))
+
+
+def _from_json(text: str) -> RenderedBody:
+    data = json.loads(text)
+    return RenderedBody(
+        html=data["html"],
+        anchors=list(data["anchors"]),
+        links=[LinkRef(**item) for item in data["links"]],
+        images=[ImageRef(**item) for item in data["images"]],
+        issues=[BodyIssue(**item) for item in data["issues"]],
+    )
+
+
+class RenderCache:
+    """One small JSON file per rendered body; safe for several processes at once because
+    every write is a rename of a complete file."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> RenderedBody | None:
+        try:
+            body = _from_json(self._path(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError, TypeError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return body
+
+    def put(self, key: str, body: RenderedBody) -> None:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(_to_json(body))
+            os.replace(tmp, path)
+        except OSError:
+            # A cache that cannot be written only costs time; never fail a build over it.
+            pass

@@ -1,0 +1,152 @@
+"""Renders every article of a loaded help center and checks what the articles refer to.
+
+The result, a CompiledSite, is what both the preview and the publish step work from:
+the same sanitised HTML, with article links spelled as help-center URLs and images
+spelled however the caller needs (local files for preview, uploaded URLs for Plain).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from publisher.content.model import Article, HelpCenterContent, Problem
+from publisher.render.markdown import (
+    ImageRef,
+    LinkRef,
+    RenderedBody,
+    render_body,
+    resolve_references,
+)
+from publisher.site.cache import RenderCache, cache_key
+
+IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
+# Below this many uncached articles, starting worker processes costs more than it saves.
+POOL_THRESHOLD = 24
+
+
+def article_url(slug: str, anchor: str | None = None) -> str:
+    """Where Plain serves an article, relative to the help center's domain."""
+    return f"/article/{slug}" + (f"#{anchor}" if anchor else "")
+
+
+@dataclass
+class CompiledSite:
+    content: HelpCenterContent
+    bodies: dict[str, RenderedBody] = field(default_factory=dict)  # by article slug
+
+    def article_html(self, article: Article, image_url: Callable[[ImageRef], str]) -> str:
+        """The article's final HTML; `image_url` decides where its images point."""
+
+        def link_url(link: LinkRef) -> str:
+            target = self.content.by_path.get(link.target)
+            return article_url(target.slug, link.anchor) if target else link.raw
+
+        return resolve_references(self.bodies[article.slug], link_url=link_url, image_url=image_url)
+
+
+def _render_job(job: tuple[str, str, int]) -> RenderedBody:
+    return render_body(*job)
+
+
+def render_bodies(
+    articles: Iterable[Article], cache: RenderCache | None = None, workers: int | None = None
+) -> dict[str, RenderedBody]:
+    """Render article bodies by slug, from the cache where possible, in parallel otherwise."""
+    bodies: dict[str, RenderedBody] = {}
+    todo: list[tuple[Article, str]] = []
+    for article in articles:
+        key = cache_key(article.body, article.rel_path, article.body_line)
+        cached = cache.get(key) if cache else None
+        if cached is not None:
+            bodies[article.slug] = cached
+        else:
+            todo.append((article, key))
+    jobs = [(a.body, a.rel_path, a.body_line) for a, _ in todo]
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers > 1 and len(jobs) >= POOL_THRESHOLD:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(
+                pool.map(_render_job, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
+            )
+    else:
+        results = [_render_job(job) for job in jobs]
+    for (article, key), body in zip(todo, results, strict=True):
+        bodies[article.slug] = body
+        if cache:
+            cache.put(key, body)
+    return bodies
+
+
+def _check_image(content: HelpCenterContent, article: Article, image: ImageRef) -> Problem | None:
+    path = content.root / image.target
+    if not path.is_file():
+        return Problem(article.path, image.line, f"image '{image.raw}' not found")
+    if path.suffix.lower() not in IMAGE_TYPES:
+        kinds = ", ".join(sorted(IMAGE_TYPES))
+        return Problem(article.path, image.line, f"image '{image.raw}' is not an image ({kinds})")
+    if not path.resolve().is_relative_to(content.root):
+        return Problem(
+            article.path, image.line, f"image '{image.raw}' points outside the content root"
+        )
+    content.images[image.target] = path
+    return None
+
+
+def _check_link(site: CompiledSite, article: Article, link: LinkRef) -> Problem | None:
+    content = site.content
+    target = content.by_path.get(link.target) if link.target else article
+    if target is None:
+        if (content.root / link.target).is_file():
+            return None  # the target failed to load; its own problem says why
+        return Problem(article.path, link.line, f"link to missing article '{link.raw}'")
+    body = site.bodies.get(target.slug)
+    if link.anchor and body is not None and link.anchor not in body.anchors:
+        where = "this article" if target is article else f"'{target.rel_path}'"
+        known = ", ".join(body.anchors[:8]) or "none"
+        return Problem(
+            article.path,
+            link.line,
+            f"link '{link.raw}': no heading '#{link.anchor}' in {where} (headings: {known})",
+        )
+    if target.status == "draft" and article.status == "published":
+        return Problem(
+            article.path,
+            link.line,
+            f"link '{link.raw}' goes to a draft article, which readers cannot open yet",
+            severity="warning",
+        )
+    return None
+
+
+def compile_site(
+    content: HelpCenterContent, *, cache: RenderCache | None = None, workers: int | None = None
+) -> tuple[CompiledSite, list[Problem]]:
+    """Render everything, then check links and images across articles."""
+    articles = list(content.articles.values())
+    site = CompiledSite(content, render_bodies(articles, cache, workers))
+    problems: list[Problem] = []
+    for article in articles:
+        body = site.bodies[article.slug]
+        problems += [Problem(article.path, issue.line, issue.message) for issue in body.issues]
+        for image in body.images:
+            image_problem = _check_image(content, article, image)
+            if image_problem:
+                problems.append(image_problem)
+        for link in body.links:
+            link_problem = _check_link(site, article, link)
+            if link_problem:
+                problems.append(link_problem)
+    return site, sorted(set(problems))
+
+
+def local_image_url(image: ImageRef) -> str:
+    """Preview image URL: the image copied beside the built site under /assets/."""
+    return "/assets/" + quote(image.target)
+
+
+def errors_in(problems: Iterable[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]
