@@ -263,7 +263,7 @@ def read_article(
                 )
             )
     if not body.strip() and title is not None:
-        problems.append(Problem(path, source.body_line, "article has no content"))
+        problems.append(Problem(path, 1, "article has no content: write its text below the title"))
 
     status = source.meta.get("status", "published")
     if status not in ("published", "draft"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import nh3
 
 _TAGS = set(nh3.ALLOWED_TAGS) | {"section", "input"}
@@ -13,7 +15,7 @@ _ATTRIBUTES: dict[str, set[str]] = {
     "img": {"src", "alt", "title", "width", "height"},
     "li": {"id"},
     "sup": {"id"},
-    "input": {"checked"},
+    "input": {"checked", "disabled"},
     "th": nh3.ALLOWED_ATTRIBUTES["th"] | {"style"},
     "td": nh3.ALLOWED_ATTRIBUTES["td"] | {"style"},
     "pre": {"style"},
@@ -52,15 +54,16 @@ _CLASSES = {
     "a": {"footnote-backref"},
     "hr": {"footnotes-sep"},
 }
+# Task lists need checkboxes; any other <input> (a text field asking for a password...) goes.
+# nh3 has already normalised attributes to `name="value"`, so this pattern is reliable.
+_NON_CHECKBOX_INPUT = re.compile(r'<input(?![^>]*\btype="checkbox")[^>]*>')
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 _CLEANER = nh3.Cleaner(
     tags=_TAGS,
     clean_content_tags={"script", "style"},
     attributes=_ATTRIBUTES,
-    # Task lists need checkboxes; any other <input> (a text field asking for a password...)
-    # is turned into a disabled checkbox rather than kept.
-    set_tag_attribute_values={"input": {"type": "checkbox", "disabled": "disabled"}},
+    tag_attribute_values={"input": {"type": {"checkbox"}}},
     url_schemes=URL_SCHEMES,
     link_rel=None,
     strip_comments=True,
@@ -71,4 +74,4 @@ _CLEANER = nh3.Cleaner(
 
 def sanitize(html: str) -> str:
     """Remove scripts, event handlers, unsafe URLs and anything not in the lists above."""
-    return _CLEANER.clean(html)
+    return _NON_CHECKBOX_INPUT.sub("", _CLEANER.clean(html))
