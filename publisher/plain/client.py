@@ -1,0 +1,657 @@
+"""Synchronous client for Plain's GraphQL API (help-center content and workspace files)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import mimetypes
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import httpx
+
+from publisher import __version__
+from publisher.plain import operations
+from publisher.plain.errors import (
+    AuthenticationError,
+    ForbiddenError,
+    GraphQLResponseError,
+    HTTPError,
+    InvalidResponseError,
+    MutationError,
+    NetworkError,
+    NotFoundError,
+    PlainError,
+    RateLimitedError,
+    ServerError,
+)
+from publisher.plain.models import (
+    ArticleStatus,
+    FileVisibility,
+    HelpCenter,
+    IndexEntry,
+    RemoteArticle,
+    RemoteGroup,
+    RemoteIndex,
+    UploadedFile,
+    UploadTarget,
+)
+from publisher.plain.pagination import PAGE_SIZE, Page, paginate
+from publisher.plain.retry import RetryPolicy, call_with_retries, parse_retry_after
+
+T = TypeVar("T")
+
+DEFAULT_API_URL = "https://core-api.uk.plain.com/graphql/v1"
+#: Connecting should be quick; a read may wait for Plain to render a large page of articles.
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+REDACTED = "[redacted]"
+USER_AGENT = f"publisher/{__version__}"
+
+logger = logging.getLogger("publisher.plain")
+
+# Transport failures worth another try: the request may simply not have arrived, or its
+# answer was lost. Others (bad URL scheme, proxy misconfiguration) will fail the same way again.
+_TRANSIENT_TRANSPORT_ERRORS: tuple[type[Exception], ...] = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+)
+
+
+class _Secret:
+    """Holds the API key so that no repr, vars() dump or debugger view shows it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return REDACTED
+
+    __str__ = __repr__
+
+
+class ClientStats:
+    """Request counters for summaries and benchmarks; safe to update from many threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._requests = 0
+        self._retries = 0
+        self._by_operation: Counter[str] = Counter()
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent, retries and file uploads included."""
+        with self._lock:
+            return self._requests
+
+    @property
+    def retries(self) -> int:
+        """Requests that were repeats of a failed one (already counted in ``requests``)."""
+        with self._lock:
+            return self._retries
+
+    def by_operation(self) -> dict[str, int]:
+        """Requests sent per operation name."""
+        with self._lock:
+            return dict(self._by_operation)
+
+    def _record_request(self, operation: str) -> None:
+        with self._lock:
+            self._requests += 1
+            self._by_operation[operation] += 1
+
+    def _record_retry(self) -> None:
+        with self._lock:
+            self._retries += 1
+
+    def __repr__(self) -> str:
+        return f"ClientStats(requests={self.requests}, retries={self.retries})"
+
+
+class PlainClient:
+    """One connection pool to Plain, shared by every thread that uses this object.
+
+    Failures raise :class:`~publisher.plain.errors.PlainError` subclasses; transient ones
+    are retried first according to ``retry``. ``sleep``, ``clock`` and ``rng`` exist so tests
+    can run the retry logic without waiting.
+    """
+
+    def __init__(
+        self,
+        api_url: str,
+        api_key: str,
+        *,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        page_size: int = PAGE_SIZE,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not api_key or not api_key.strip():
+            raise ValueError("the Plain API key is empty (set PLAIN_API_KEY)")
+        if not 1 <= page_size <= PAGE_SIZE:
+            raise ValueError(f"page_size must be between 1 and {PAGE_SIZE}")
+        self.api_url = api_url
+        self._api_key = _Secret(api_key.strip())
+        self._retry = retry if retry is not None else RetryPolicy()
+        self._page_size = page_size
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng if rng is not None else random.Random()
+        self.stats = ClientStats()
+        # Set from a 429's Retry-After so that every worker thread holds back, not only the
+        # one that was told to.
+        self._pause_lock = threading.Lock()
+        self._not_before = 0.0
+        # The Authorization header is added per GraphQL request, not here, so that uploads to
+        # the file store (another host) never carry the key.
+        self._http = httpx.Client(
+            timeout=timeout,
+            transport=transport,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        )
+
+    def __repr__(self) -> str:
+        return f"PlainClient(api_url={self.api_url!r}, api_key={REDACTED})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def list_help_centers(self) -> list[HelpCenter]:
+        """Every help center of the workspace."""
+        return self._paginate(
+            "HelpCenters", {}, lambda data: data["helpCenters"], HelpCenter.from_graphql
+        )
+
+    def list_articles(self, help_center_id: str) -> list[RemoteArticle]:
+        """Every article of the help center, HTML included, 100 per request."""
+        return self._paginate(
+            "HelpCenterArticles",
+            {"helpCenterId": help_center_id},
+            lambda data: self._help_center(data, help_center_id)["articles"],
+            RemoteArticle.from_graphql,
+        )
+
+    def list_groups(self, help_center_id: str) -> list[RemoteGroup]:
+        """Every article group of the help center, nested ones included."""
+        return self._paginate(
+            "HelpCenterArticleGroups",
+            {"helpCenterId": help_center_id},
+            lambda data: self._help_center(data, help_center_id)["articleGroups"],
+            RemoteGroup.from_graphql,
+        )
+
+    def get_index(self, help_center_id: str) -> RemoteIndex:
+        """The navigation index, with the hash ``update_index`` needs."""
+
+        def extract(data: Mapping[str, Any]) -> RemoteIndex:
+            node = data["helpCenterIndex"]
+            if node is None:
+                raise NotFoundError(
+                    f"help center {help_center_id} has no index (does it exist?)",
+                    operation="HelpCenterIndex",
+                )
+            return RemoteIndex.from_graphql(node)
+
+        return self._run("HelpCenterIndex", {"helpCenterId": help_center_id}, extract)
+
+    def get_article(self, article_id: str) -> RemoteArticle | None:
+        return self._run(
+            "HelpCenterArticle",
+            {"id": article_id},
+            lambda data: _optional(data["helpCenterArticle"], RemoteArticle.from_graphql),
+        )
+
+    def get_article_by_slug(self, help_center_id: str, slug: str) -> RemoteArticle | None:
+        return self._run(
+            "HelpCenterArticleBySlug",
+            {"helpCenterId": help_center_id, "slug": slug},
+            lambda data: _optional(data["helpCenterArticleBySlug"], RemoteArticle.from_graphql),
+        )
+
+    def get_group(self, group_id: str) -> RemoteGroup | None:
+        return self._run(
+            "HelpCenterArticleGroup",
+            {"id": group_id},
+            lambda data: _optional(data["helpCenterArticleGroup"], RemoteGroup.from_graphql),
+        )
+
+    def get_group_by_slug(self, help_center_id: str, slug: str) -> RemoteGroup | None:
+        return self._run(
+            "HelpCenterArticleGroupBySlug",
+            {"helpCenterId": help_center_id, "slug": slug},
+            lambda data: _optional(data["helpCenterArticleGroupBySlug"], RemoteGroup.from_graphql),
+        )
+
+    # -- mutations -------------------------------------------------------------------------
+
+    def upsert_article(
+        self,
+        help_center_id: str,
+        *,
+        article_id: str | None = None,
+        group_id: str | None = None,
+        title: str,
+        description: str | None = None,
+        icon: str | None = None,
+        content_html: str,
+        slug: str,
+        status: ArticleStatus,
+    ) -> RemoteArticle:
+        """Create an article (no ``article_id``) or replace the fields of an existing one.
+
+        ``group_id``, ``description`` and ``icon`` are sent even when ``None`` so that an
+        update clears them: the content is the source of truth. A create retried after a lost
+        response can fail with a slug conflict (:attr:`MutationError.is_slug_conflict`).
+        """
+        payload: dict[str, Any] = {
+            "helpCenterId": help_center_id,
+            "helpCenterArticleGroupId": group_id,
+            "title": title,
+            "description": description,
+            "icon": icon,
+            "contentHtml": content_html,
+            "slug": slug,
+            "status": status,
+        }
+        if article_id is not None:
+            payload["helpCenterArticleId"] = article_id
+        return self._mutate(
+            "UpsertHelpCenterArticle",
+            "upsertHelpCenterArticle",
+            payload,
+            lambda out: RemoteArticle.from_graphql(_required(out, "helpCenterArticle")),
+        )
+
+    def delete_article(self, article_id: str, *, missing_ok: bool = False) -> bool:
+        """Delete an article. With ``missing_ok``, an absent one returns False instead of
+        raising, which makes a delete retried after a lost response harmless."""
+        return self._delete(
+            "DeleteHelpCenterArticle",
+            "deleteHelpCenterArticle",
+            {"helpCenterArticleId": article_id},
+            missing_ok,
+        )
+
+    def create_group(
+        self, help_center_id: str, *, name: str, slug: str, parent_id: str | None = None
+    ) -> RemoteGroup:
+        """Create an article group; its slug and parent cannot be changed later."""
+        payload: dict[str, Any] = {"helpCenterId": help_center_id, "name": name, "slug": slug}
+        if parent_id is not None:
+            payload["parentHelpCenterArticleGroupId"] = parent_id
+        return self._mutate(
+            "CreateHelpCenterArticleGroup",
+            "createHelpCenterArticleGroup",
+            payload,
+            lambda out: RemoteGroup.from_graphql(_required(out, "helpCenterArticleGroup")),
+        )
+
+    def update_group(self, group_id: str, *, name: str) -> RemoteGroup:
+        """Rename a group (the only change Plain allows)."""
+        return self._mutate(
+            "UpdateHelpCenterArticleGroup",
+            "updateHelpCenterArticleGroup",
+            {"helpCenterArticleGroupId": group_id, "name": name},
+            lambda out: RemoteGroup.from_graphql(_required(out, "helpCenterArticleGroup")),
+        )
+
+    def delete_group(self, group_id: str, *, missing_ok: bool = False) -> bool:
+        """Delete a group; Plain keeps its articles, un-grouped."""
+        return self._delete(
+            "DeleteHelpCenterArticleGroup",
+            "deleteHelpCenterArticleGroup",
+            {"helpCenterArticleGroupId": group_id},
+            missing_ok,
+        )
+
+    def update_index(
+        self, help_center_id: str, *, hash: str, entries: Iterable[IndexEntry]
+    ) -> RemoteIndex:
+        """Replace the navigation index. ``hash`` must come from the latest ``get_index``;
+        a stale one fails with a :class:`MutationError` whose code Plain does not document."""
+        payload = {
+            "helpCenterId": help_center_id,
+            "hash": hash,
+            "helpCenterIndex": [entry.to_input() for entry in entries],
+        }
+        index = self._mutate(
+            "UpdateHelpCenterIndex",
+            "updateHelpCenterIndex",
+            payload,
+            lambda out: _optional(out.get("helpCenterIndex"), RemoteIndex.from_graphql),
+        )
+        # The output's index is nullable; read it back rather than guess the new hash.
+        return index if index is not None else self.get_index(help_center_id)
+
+    def create_upload_url(
+        self, file_name: str, size: int, visibility: FileVisibility = "PUBLIC"
+    ) -> UploadTarget:
+        """Reserve a workspace file and get the form to upload it with (valid 2 hours)."""
+        return self._mutate(
+            "CreateWorkspaceFileUploadUrl",
+            "createWorkspaceFileUploadUrl",
+            {"fileName": file_name, "fileSizeBytes": size, "visibility": visibility},
+            lambda out: UploadTarget.from_graphql(_required(out, "workspaceFileUploadUrl")),
+        )
+
+    def create_download_url(self, file_id: str) -> str:
+        """The download URL of an uploaded workspace file."""
+        return self._mutate(
+            "CreateWorkspaceFileDownloadUrl",
+            "createWorkspaceFileDownloadUrl",
+            {"workspaceFileId": file_id},
+            lambda out: str(_required(out, "workspaceFileDownloadUrl")["downloadUrl"]),
+        )
+
+    def upload_file(
+        self,
+        file_name: str,
+        data: bytes,
+        *,
+        visibility: FileVisibility = "PUBLIC",
+        content_type: str | None = None,
+    ) -> UploadedFile:
+        """Upload ``data`` as a workspace file and return where it can be downloaded."""
+        target = self.create_upload_url(file_name, len(data), visibility)
+        self._post_upload_form(target, file_name, data, content_type)
+        download_url = self.create_download_url(target.file_id)
+        return UploadedFile(id=target.file_id, file_name=file_name, download_url=download_url)
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _post_upload_form(
+        self, target: UploadTarget, file_name: str, data: bytes, content_type: str | None
+    ) -> None:
+        operation = "UploadWorkspaceFile"
+        mime = content_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+
+        def attempt() -> None:
+            # httpx writes the plain fields before the file, as S3-style forms require.
+            response = self._send(
+                operation,
+                target.upload_form_url,
+                data=dict(target.upload_form_data),
+                files={"file": (file_name, data, mime)},
+            )
+            if not response.is_success:
+                raise self._status_error(operation, response, what="file upload")
+
+        self._with_retries(operation, attempt)
+
+    def _paginate(
+        self,
+        operation: str,
+        variables: Mapping[str, Any],
+        connection_of: Callable[[Mapping[str, Any]], Mapping[str, Any]],
+        parse_node: Callable[[Mapping[str, Any]], T],
+    ) -> list[T]:
+        def fetch(after: str | None) -> Page[T]:
+            page_vars = {**variables, "first": self._page_size, "after": after}
+            return self._run(
+                operation,
+                page_vars,
+                lambda data: Page.from_connection(connection_of(data), parse_node),
+            )
+
+        return list(paginate(fetch, operation=operation))
+
+    def _help_center(self, data: Mapping[str, Any], help_center_id: str) -> Mapping[str, Any]:
+        node = data["helpCenter"]
+        if node is None:
+            raise NotFoundError(f"help center {help_center_id} not found")
+        result: Mapping[str, Any] = node
+        return result
+
+    def _mutate(
+        self,
+        operation: str,
+        field: str,
+        payload: Mapping[str, Any],
+        extract: Callable[[Mapping[str, Any]], T],
+    ) -> T:
+        def from_output(data: Mapping[str, Any]) -> T:
+            output = data[field]
+            error = output.get("error")
+            if error:
+                raise MutationError.from_payload(error, operation=operation)
+            return extract(output)
+
+        return self._run(operation, {"input": dict(payload)}, from_output)
+
+    def _delete(
+        self, operation: str, field: str, payload: Mapping[str, Any], missing_ok: bool
+    ) -> bool:
+        try:
+            self._mutate(operation, field, payload, lambda out: None)
+        except MutationError as error:
+            if missing_ok and error.is_not_found:
+                return False
+            raise
+        return True
+
+    def _run(
+        self,
+        operation: str,
+        variables: Mapping[str, Any],
+        extract: Callable[[Mapping[str, Any]], T],
+    ) -> T:
+        """One GraphQL operation, retried as a whole when it fails transiently."""
+
+        def attempt() -> T:
+            data = self._graphql(operation, variables)
+            try:
+                return extract(data)
+            except PlainError as error:
+                error.operation = error.operation or operation
+                raise
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise InvalidResponseError(
+                    f"unexpected response shape ({type(exc).__name__}: {self._scrub(str(exc))})",
+                    operation=operation,
+                ) from None
+
+        return self._with_retries(operation, attempt)
+
+    def _with_retries(self, operation: str, attempt: Callable[[], T]) -> T:
+        def on_retry(retry_number: int, error: PlainError, delay: float) -> None:
+            self.stats._record_retry()
+            logger.info(
+                "%s failed (%s: %s); retry %d of %d in %.1f s",
+                operation,
+                type(error).__name__,
+                error,
+                retry_number,
+                self._retry.max_attempts - 1,
+                delay,
+            )
+
+        return call_with_retries(
+            attempt,
+            self._retry,
+            sleep=self._sleep,
+            clock=self._clock,
+            rng=self._rng,
+            on_retry=on_retry,
+        )
+
+    def _graphql(self, operation: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Send one operation once; return its ``data`` or raise."""
+        body = {
+            "query": operations.document(operation),
+            "variables": dict(variables),
+            "operationName": operation,
+        }
+        response = self._send(
+            operation,
+            self.api_url,
+            json=body,
+            headers={"Authorization": f"Bearer {self._api_key.reveal()}"},
+        )
+        # GraphQL servers answer malformed documents with 400 and an `errors` list, which says
+        # more than the status; statuses with their own meaning are mapped first.
+        if not response.is_success and (
+            response.status_code in (401, 403, 408, 429) or response.status_code >= 500
+        ):
+            raise self._status_error(operation, response)
+        document = self._json(operation, response)
+        if document is None or not isinstance(document, dict):
+            if not response.is_success:
+                raise self._status_error(operation, response)
+            raise InvalidResponseError("response is not a JSON object", operation=operation)
+        errors = document.get("errors")
+        if errors:
+            raise self._graphql_error(operation, response.status_code, errors)
+        if not response.is_success:
+            raise self._status_error(operation, response)
+        data = document.get("data")
+        if not isinstance(data, dict):
+            raise InvalidResponseError("response has no data", operation=operation)
+        return data
+
+    def _send(self, operation: str, url: str, **kwargs: Any) -> httpx.Response:
+        self._hold_back()
+        self.stats._record_request(operation)
+        started = time.perf_counter()
+        try:
+            response = self._http.post(url, **kwargs)
+        except httpx.TransportError as exc:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            logger.debug("%s: %s after %.0f ms", operation, type(exc).__name__, elapsed_ms)
+            # `from None`: the httpx exception holds the request, headers included.
+            raise NetworkError(
+                f"{type(exc).__name__}: {self._scrub(str(exc)) or 'no details'}",
+                operation=operation,
+                transient=isinstance(exc, _TRANSIENT_TRANSPORT_ERRORS),
+            ) from None
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        logger.debug("%s: HTTP %d in %.0f ms", operation, response.status_code, elapsed_ms)
+        return response
+
+    def _hold_back(self) -> None:
+        with self._pause_lock:
+            wait = self._not_before - self._clock()
+        if wait > 0:
+            self._sleep(wait)
+
+    def _status_error(self, operation: str, response: httpx.Response, what: str = "") -> PlainError:
+        status = response.status_code
+        detail = self._server_message(response)
+        suffix = f": {detail}" if detail else ""
+        prefix = f"{what} " if what else ""
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if status == 401:
+            return AuthenticationError(
+                f"{prefix}authentication failed (HTTP 401): check PLAIN_API_KEY{suffix}",
+                operation=operation,
+                status_code=status,
+            )
+        if status == 403:
+            return ForbiddenError(
+                f"{prefix}forbidden (HTTP 403){suffix}", operation=operation, status_code=status
+            )
+        if status == 429:
+            if retry_after is not None:
+                with self._pause_lock:
+                    self._not_before = max(self._not_before, self._clock() + retry_after)
+            return RateLimitedError(
+                f"{prefix}rate limited (HTTP 429){suffix}",
+                operation=operation,
+                status_code=status,
+                retry_after=retry_after,
+            )
+        if status >= 500:
+            return ServerError(
+                f"{prefix}server error (HTTP {status}){suffix}",
+                operation=operation,
+                status_code=status,
+                retry_after=retry_after,
+            )
+        return HTTPError(
+            f"{prefix}unexpected HTTP {status}{suffix}", operation=operation, status_code=status
+        )
+
+    def _graphql_error(self, operation: str, status: int, errors: Any) -> PlainError:
+        entries = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+        messages = [str(e.get("message", "")) for e in entries] or ["unknown GraphQL error"]
+        message = "; ".join(m for m in messages if m) or "unknown GraphQL error"
+        codes = {str((e.get("extensions") or {}).get("code", "")).upper() for e in entries}
+        # Some gateways report auth problems as GraphQL errors with HTTP 200.
+        if "UNAUTHENTICATED" in codes:
+            return AuthenticationError(
+                f"authentication failed: {message}", operation=operation, status_code=status
+            )
+        if "FORBIDDEN" in codes:
+            return ForbiddenError(f"forbidden: {message}", operation=operation, status_code=status)
+        return GraphQLResponseError(
+            message, operation=operation, status_code=status, errors=entries
+        )
+
+    def _json(self, operation: str, response: httpx.Response) -> Any:
+        try:
+            return json.loads(self._scrub(response.text))
+        except ValueError:
+            return None
+
+    def _server_message(self, response: httpx.Response) -> str:
+        """A short, single-line reason from an error response, if it has a readable one."""
+        try:
+            document = json.loads(response.text)
+        except ValueError:
+            document = None
+        text = ""
+        if isinstance(document, dict):
+            errors = document.get("errors")
+            if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+                text = str(errors[0].get("message", ""))
+            elif isinstance(document.get("message"), str):
+                text = document["message"]
+        elif "html" not in response.headers.get("Content-Type", ""):
+            text = response.text
+        text = " ".join(self._scrub(text).split())
+        return text[:200] + ("…" if len(text) > 200 else "")
+
+    def _scrub(self, text: str) -> str:
+        # Defence in depth: a server (or proxy) that echoes the key must not put it in our
+        # errors or logs.
+        key = self._api_key.reveal()
+        return text.replace(key, REDACTED) if key in text else text
+
+
+def _optional(node: Mapping[str, Any] | None, parse: Callable[[Mapping[str, Any]], T]) -> T | None:
+    return None if node is None else parse(node)
+
+
+def _required(output: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    node = output.get(key)
+    if not isinstance(node, dict):
+        raise InvalidResponseError(f"mutation returned no {key} and no error")
+    return node

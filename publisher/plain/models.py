@@ -1,0 +1,192 @@
+"""Typed views of what Plain returns: immutable, so they can be shared between threads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
+
+ArticleStatus = Literal["DRAFT", "PUBLISHED"]
+IndexEntryType = Literal["ARTICLE", "ARTICLE_GROUP"]
+FileVisibility = Literal["PUBLIC", "PRIVATE"]
+
+_ARTICLE_STATUSES = ("DRAFT", "PUBLISHED")
+_INDEX_TYPES = ("ARTICLE", "ARTICLE_GROUP")
+
+
+def _str(obj: Mapping[str, Any], key: str) -> str:
+    value = obj[key]
+    if not isinstance(value, str):
+        raise TypeError(f"{key} is {type(value).__name__}, expected a string")
+    return value
+
+
+def _opt_str(obj: Mapping[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{key} is {type(value).__name__}, expected a string")
+    return value
+
+
+def _nested_id(obj: Mapping[str, Any], key: str) -> str | None:
+    inner = obj.get(key)
+    if inner is None:
+        return None
+    return _str(inner, "id")
+
+
+def _iso(obj: Mapping[str, Any], key: str) -> str | None:
+    # Plain's DateTime is an object; only the ISO form is asked for.
+    inner = obj.get(key)
+    if inner is None:
+        return None
+    return _opt_str(inner, "iso8601")
+
+
+def _enum(value: str, allowed: tuple[str, ...], what: str) -> str:
+    if value not in allowed:
+        raise ValueError(f"unknown {what} {value!r}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class HelpCenter:
+    id: str
+    public_name: str
+    internal_name: str
+    #: Host the public pages are served from (``https://<domain_name>/article/<slug>``).
+    domain_name: str | None = None
+    custom_domain_name: str | None = None
+
+    @classmethod
+    def from_graphql(cls, node: Mapping[str, Any]) -> HelpCenter:
+        domain = node.get("domainSettings") or {}
+        return cls(
+            id=_str(node, "id"),
+            public_name=_str(node, "publicName"),
+            internal_name=_str(node, "internalName"),
+            domain_name=_opt_str(domain, "domainName"),
+            custom_domain_name=_opt_str(domain, "customDomainName"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteArticle:
+    id: str
+    slug: str
+    title: str
+    description: str | None
+    icon: str | None
+    content_html: str
+    status: ArticleStatus
+    group_id: str | None
+    updated_at: str | None = None
+
+    @classmethod
+    def from_graphql(cls, node: Mapping[str, Any]) -> RemoteArticle:
+        return cls(
+            id=_str(node, "id"),
+            slug=_str(node, "slug"),
+            title=_str(node, "title"),
+            description=_opt_str(node, "description"),
+            icon=_opt_str(node, "icon"),
+            content_html=_str(node, "contentHtml"),
+            status=cast(ArticleStatus, _enum(_str(node, "status"), _ARTICLE_STATUSES, "status")),
+            group_id=_nested_id(node, "articleGroup"),
+            updated_at=_iso(node, "updatedAt"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteGroup:
+    id: str
+    slug: str
+    name: str
+    parent_id: str | None
+    updated_at: str | None = None
+
+    @classmethod
+    def from_graphql(cls, node: Mapping[str, Any]) -> RemoteGroup:
+        return cls(
+            id=_str(node, "id"),
+            slug=_str(node, "slug"),
+            name=_str(node, "name"),
+            parent_id=_nested_id(node, "parentArticleGroup"),
+            updated_at=_iso(node, "updatedAt"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """One place in the sidebar. Equality covers what ``updateHelpCenterIndex`` takes only."""
+
+    type: IndexEntryType
+    entity_id: str
+    parent_id: str | None = None
+    # Informational (read back from Plain, for reports); not sent and not compared.
+    title: str | None = field(default=None, compare=False)
+    slug: str | None = field(default=None, compare=False)
+
+    def to_input(self) -> dict[str, Any]:
+        """The ``HelpCenterIndexItemInput`` form."""
+        return {"type": self.type, "entityId": self.entity_id, "parentId": self.parent_id}
+
+    @classmethod
+    def from_graphql(cls, item: Mapping[str, Any]) -> IndexEntry:
+        return cls(
+            type=cast(IndexEntryType, _enum(_str(item, "type"), _INDEX_TYPES, "index item type")),
+            entity_id=_str(item, "id"),
+            parent_id=_opt_str(item, "parentId"),
+            title=_opt_str(item, "title"),
+            slug=_opt_str(item, "slug"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteIndex:
+    """The navigation tree, flat, in sidebar order; ``parent_id`` nests an entry in a group."""
+
+    help_center_id: str
+    hash: str
+    entries: tuple[IndexEntry, ...]
+
+    @classmethod
+    def from_graphql(cls, node: Mapping[str, Any]) -> RemoteIndex:
+        return cls(
+            help_center_id=_str(node, "helpCenterId"),
+            hash=_str(node, "hash"),
+            entries=tuple(IndexEntry.from_graphql(i) for i in node["navIndex"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UploadTarget:
+    """Where and how to POST a workspace file (``WorkspaceFileUploadUrl``)."""
+
+    file_id: str
+    upload_form_url: str
+    #: Form fields to send, in order, before the file itself.
+    upload_form_data: tuple[tuple[str, str], ...]
+    expires_at: str | None = None
+
+    @classmethod
+    def from_graphql(cls, node: Mapping[str, Any]) -> UploadTarget:
+        return cls(
+            file_id=_str(node["workspaceFile"], "id"),
+            upload_form_url=_str(node, "uploadFormUrl"),
+            upload_form_data=tuple(
+                (_str(p, "key"), _str(p, "value")) for p in node["uploadFormData"]
+            ),
+            expires_at=_iso(node, "expiresAt"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedFile:
+    """A workspace file that has been uploaded and can be linked to."""
+
+    id: str
+    file_name: str
+    download_url: str

@@ -1,0 +1,80 @@
+"""The GraphQL documents in ``operations.graphql``, parsed once and split per operation."""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    Node,
+    OperationDefinitionNode,
+    parse,
+    print_ast,
+    visit,
+)
+from graphql.language import Visitor
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+_RESOURCE = "operations.graphql"
+
+
+def source() -> str:
+    """The text of ``operations.graphql`` as shipped in the package."""
+    return resources.files("publisher.plain").joinpath(_RESOURCE).read_text(encoding="utf-8")
+
+
+class _SpreadCollector(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def enter_fragment_spread(self, node: FragmentSpreadNode, *_: object) -> None:
+        self.names.add(node.name.value)
+
+
+def _spreads(node: Node) -> set[str]:
+    collector = _SpreadCollector()
+    visit(node, collector)
+    return collector.names
+
+
+@functools.cache
+def documents() -> Mapping[str, str]:
+    """Operation name -> a document holding that operation and the fragments it uses.
+
+    Sending one operation at a time (not the whole file) keeps requests small and lets a
+    server's query-cost accounting see only what is run.
+    """
+    document: DocumentNode = parse(source())
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    result: dict[str, str] = {}
+    for definition in document.definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        if definition.name is None:
+            raise ValueError("every operation in operations.graphql must be named")
+        needed: list[str] = []
+        pending = sorted(_spreads(definition))
+        while pending:
+            name = pending.pop()
+            if name in needed:
+                continue
+            needed.append(name)
+            pending.extend(sorted(_spreads(fragments[name]) - set(needed)))
+        parts = [print_ast(definition)] + [print_ast(fragments[n]) for n in sorted(needed)]
+        result[definition.name.value] = "\n\n".join(parts) + "\n"
+    return MappingProxyType(result)
+
+
+def document(operation: str) -> str:
+    """The document to send for ``operation``; ``KeyError`` if the file has no such name."""
+    return documents()[operation]
