@@ -96,14 +96,33 @@ class SiteFiles:
     copies: dict[str, Path]  # output path -> source file
 
 
+def _open_keys(group: Group | None) -> frozenset[str]:
+    keys = set()
+    while group is not None:
+        keys.add(f"group:{group.slug}")
+        group = group.parent
+    return frozenset(keys)
+
+
 def render_site(site: CompiledSite, env: Environment, site_name: str) -> SiteFiles:
     content = site.content
     nav = [_nav_entry(node) for node in content.top]
-    common = {
-        "site": {"name": site_name},
-        "sidebar": Markup(env.get_template("sidebar.html").render(nav=nav)),
+    sidebar_template = env.get_template("sidebar.html")
+    sidebars: dict[frozenset[str], Markup] = {}
+
+    def sidebar(open_at: Group | None) -> Markup:
+        # One rendering per open path, shared by every page on that path.
+        keys = _open_keys(open_at)
+        if keys not in sidebars:
+            sidebars[keys] = Markup(sidebar_template.render(nav=nav, open_keys=keys))
+        return sidebars[keys]
+
+    common = {"site": {"name": site_name}}
+    pages = {
+        "index.html": env.get_template("index.html").render(
+            cards=nav, sidebar=sidebar(None), **common
+        )
     }
-    pages = {"index.html": env.get_template("index.html").render(cards=nav, **common)}
     article_template = env.get_template("article.html")
     group_template = env.get_template("group.html")
     for node in content.walk():
@@ -114,6 +133,7 @@ def render_site(site: CompiledSite, env: Environment, site_name: str) -> SiteFil
                 cards=entry["children"],
                 breadcrumbs=_breadcrumbs(node.parent),
                 active_key=entry["key"],
+                sidebar=sidebar(node),
                 **common,
             )
         else:
@@ -125,6 +145,7 @@ def render_site(site: CompiledSite, env: Environment, site_name: str) -> SiteFil
                 article=article,
                 breadcrumbs=_breadcrumbs(node.group),
                 active_key=entry["key"],
+                sidebar=sidebar(node.group),
                 **common,
             )
     copies = {f"assets/{rel}": path for rel, path in sorted(content.images.items())}
