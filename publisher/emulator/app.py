@@ -1,0 +1,100 @@
+"""The emulator's ASGI application: GraphQL API, file upload and download, web view."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from publisher.emulator import connection
+from publisher.emulator.faults import FaultConfig, FaultInjector
+from publisher.emulator.file_routes import FileRoutes
+from publisher.emulator.files import WorkspaceFiles
+from publisher.emulator.graphql_endpoint import GRAPHQL_PATH, GraphQLEndpoint, load_schema
+from publisher.emulator.helpcenter import HelpCenterService
+from publisher.emulator.store import Store
+from publisher.emulator.webview import WebView
+
+DEFAULT_API_KEY = "plainApiKey_local_emulator"
+DEFAULT_HELP_CENTER = "Help Center"
+
+
+@dataclass
+class EmulatorState:
+    """What a caller of ``create_app`` may need: the seeded keys and help centers."""
+
+    store: Store
+    service: HelpCenterService
+    files: WorkspaceFiles
+    faults: FaultInjector
+    api_keys: list[str]
+    help_center_ids: dict[str, str] = field(default_factory=dict)
+
+
+class EmulatorApp(Starlette):
+    emulator: EmulatorState
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Only here, outside Starlette's middleware, is ``send`` still the server's own.
+        if scope["type"] == "http":
+            scope[connection.SCOPE_KEY] = connection.ClientConnection(send)
+        await super().__call__(scope, receive, send)
+
+
+def create_app(
+    db_path: str | None = None,
+    *,
+    api_keys: Sequence[str] = (DEFAULT_API_KEY,),
+    help_centers: Sequence[str] = (),
+    faults: FaultConfig | None = None,
+) -> EmulatorApp:
+    """Build the emulator over a SQLite file (``None``: in memory).
+
+    Seeds the given API keys and help centers (kept if already in the database); with no
+    help center named and none stored, creates one called "Help Center". The seeded ids
+    are on ``app.emulator.help_center_ids``.
+    """
+    store = Store(db_path)
+    service = HelpCenterService(store)
+    files = WorkspaceFiles(store)
+    injector = FaultInjector(faults or FaultConfig())
+    for key in api_keys:
+        service.ensure_api_key(key)
+    names = list(help_centers)
+    if not names and not store.help_centers():
+        names = [DEFAULT_HELP_CENTER]
+    seeded = {name: service.ensure_help_center(name).id for name in names}
+
+    graphql = GraphQLEndpoint(load_schema(), service, files, injector)
+    file_routes = FileRoutes(files)
+    web = WebView(service)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = EmulatorApp(
+        routes=[
+            Route(GRAPHQL_PATH, graphql, methods=["POST"]),
+            Route("/uploads/{file_id}", file_routes.upload, methods=["POST"]),
+            Route("/files/{file_id}/{file_name:path}", file_routes.download, methods=["GET"]),
+            Route("/", web.home, methods=["GET"]),
+            Route("/help-centers/{help_center_id}", web.help_center, methods=["GET"]),
+            Route("/help-centers/{help_center_id}/article/{slug}", web.article, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.emulator = EmulatorState(
+        store=store,
+        service=service,
+        files=files,
+        faults=injector,
+        api_keys=list(api_keys),
+        help_center_ids=seeded,
+    )
+    return app

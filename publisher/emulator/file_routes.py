@@ -1,0 +1,68 @@
+"""HTTP routes for workspace files: the upload form target and the download URL."""
+
+from __future__ import annotations
+
+import email.policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from publisher.emulator.files import UploadRejected, WorkspaceFiles
+
+
+def _parse_form(content_type: str, body: bytes) -> tuple[dict[str, str], bytes | None]:
+    """Split a multipart/form-data body into its text fields and the ``file`` part.
+
+    The standard library's MIME parser reads form data well enough for uploads of this
+    size, and saves the server a multipart dependency.
+    """
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    if not isinstance(message, EmailMessage) or not message.is_multipart():
+        raise UploadRejected(400, "Expected a multipart/form-data body")
+    fields: dict[str, str] = {}
+    content: bytes | None = None
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if not isinstance(name, str) or not isinstance(payload, bytes):
+            continue
+        if name == "file":
+            content = payload
+        else:
+            fields[name] = payload.decode("utf-8", errors="replace")
+    return fields, content
+
+
+class FileRoutes:
+    def __init__(self, files: WorkspaceFiles) -> None:
+        self.files = files
+
+    async def upload(self, request: Request) -> Response:
+        content_type = request.headers.get("content-type", "")
+        try:
+            if not content_type.lower().startswith("multipart/form-data"):
+                raise UploadRejected(400, "Expected a multipart/form-data body")
+            fields, content = _parse_form(content_type, await request.body())
+            if content is None:
+                raise UploadRejected(400, "The form has no `file` field")
+            self.files.accept_upload(request.path_params["file_id"], fields, content)
+        except UploadRejected as rejected:
+            return PlainTextResponse(rejected.message, status_code=rejected.status)
+        return Response(status_code=204)
+
+    async def download(self, request: Request) -> Response:
+        found = self.files.download(
+            request.path_params["file_id"],
+            request.path_params["file_name"],
+            request.query_params.get("token"),
+        )
+        if found is None:
+            return PlainTextResponse("Not found", status_code=404)
+        return Response(
+            found.content,
+            media_type=found.file.file_mime_type,
+            headers={"Cache-Control": "no-store"},
+        )

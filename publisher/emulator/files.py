@@ -1,0 +1,150 @@
+"""Workspace files: the upload-form handshake and the bytes behind a download URL."""
+
+from __future__ import annotations
+
+import mimetypes
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from publisher.emulator import errors, ids
+from publisher.emulator.clock import now_ms
+from publisher.emulator.errors import FieldError
+from publisher.emulator.models import Actor, Timestamp, WorkspaceFile
+from publisher.emulator.store import Store
+
+MAX_FILE_BYTES = 100 * 1024 * 1024
+UPLOAD_LIFETIME_MS = 2 * 60 * 60 * 1000  # Plain's upload URLs expire after two hours
+PRIVATE_DOWNLOAD_LIFETIME_MS = 60 * 60 * 1000
+SIGNATURE_FIELD = "X-Amz-Signature"
+
+
+class UploadRejected(Exception):
+    """The upload endpoint's refusal, with the HTTP status a storage service would give."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Download:
+    file: WorkspaceFile
+    content: bytes
+
+
+def guess_mime_type(file_name: str) -> str:
+    guessed, _ = mimetypes.guess_type(file_name, strict=False)
+    return guessed or "application/octet-stream"
+
+
+class WorkspaceFiles:
+    def __init__(self, store: Store, clock: Callable[[], int] = now_ms) -> None:
+        self.store = store
+        self._clock = clock
+
+    def create_upload(self, actor: Actor, data: Mapping[str, Any]) -> WorkspaceFile:
+        problems = []
+        file_name = data["fileName"].strip()
+        size = data["fileSizeBytes"]
+        if not file_name:
+            problems.append(FieldError("fileName", "File name must not be empty", "REQUIRED"))
+        if size <= 0:
+            problems.append(FieldError("fileSizeBytes", "File size must be positive", "VALIDATION"))
+        elif size > MAX_FILE_BYTES:
+            problems.append(
+                FieldError(
+                    "fileSizeBytes",
+                    f"File size must be at most {MAX_FILE_BYTES} bytes",
+                    "VALIDATION",
+                )
+            )
+        if problems:
+            raise errors.invalid_fields(problems)
+        now = Timestamp(self._clock())
+        file = WorkspaceFile(
+            id=ids.new_id(ids.WORKSPACE_FILE),
+            file_name=file_name,
+            size_bytes=size,
+            file_mime_type=guess_mime_type(file_name),
+            visibility=data["visibility"],
+            upload_token=secrets.token_urlsafe(24),
+            download_token=secrets.token_urlsafe(24),
+            upload_expires_at=Timestamp(now.millis + UPLOAD_LIFETIME_MS),
+            uploaded=False,
+            created_at=now,
+            created_by=actor,
+            updated_at=now,
+            updated_by=actor,
+        )
+        with self.store.transaction():
+            self.store.add_workspace_file(file)
+        return file
+
+    @staticmethod
+    def upload_form_data(file: WorkspaceFile) -> list[dict[str, str]]:
+        """The fields a client must post back with the file, like an S3 POST policy."""
+        return [
+            {"key": "key", "value": f"workspace-files/{file.id}/{file.file_name}"},
+            {"key": "Content-Type", "value": file.file_mime_type},
+            {"key": SIGNATURE_FIELD, "value": file.upload_token},
+        ]
+
+    @staticmethod
+    def upload_path(file: WorkspaceFile) -> str:
+        return f"/uploads/{file.id}"
+
+    def accept_upload(self, file_id: str, fields: Mapping[str, str], content: bytes) -> None:
+        file = self.store.workspace_file(file_id)
+        if file is None:
+            raise UploadRejected(404, "No such upload")
+        for pair in self.upload_form_data(file):
+            if fields.get(pair["key"]) != pair["value"]:
+                raise UploadRejected(403, f"Form field {pair['key']} is missing or altered")
+        if self._clock() > file.upload_expires_at.millis:
+            raise UploadRejected(403, "The upload URL has expired")
+        if len(content) != file.size_bytes:
+            raise UploadRejected(
+                400,
+                f"The file has {len(content)} bytes but fileSizeBytes was {file.size_bytes}",
+            )
+        with self.store.transaction():
+            self.store.store_file_content(file_id, content, self._clock())
+
+    def download_url(self, file: WorkspaceFile, base_url: str) -> dict[str, object] | None:
+        if not file.uploaded:
+            return None
+        url = f"{base_url}/files/{file.id}/{quote(file.file_name)}"
+        if file.visibility == "PUBLIC":
+            return {"downloadUrl": url, "expiresAt": None}
+        expires = Timestamp(self._clock() + PRIVATE_DOWNLOAD_LIFETIME_MS)
+        return {"downloadUrl": f"{url}?token={file.download_token}", "expiresAt": expires}
+
+    def create_download_url(self, file_id: str, base_url: str) -> dict[str, object]:
+        file = self.store.workspace_file(file_id)
+        if file is None:
+            raise errors.not_found("workspaceFileId", "Workspace file", file_id)
+        url = self.download_url(file, base_url)
+        if url is None:
+            raise errors.invalid("workspaceFileId", "The file has not been uploaded yet")
+        return url
+
+    def delete(self, file_id: str) -> None:
+        with self.store.transaction():
+            if self.store.workspace_file(file_id) is None:
+                raise errors.not_found("workspaceFileId", "Workspace file", file_id)
+            self.store.delete_workspace_file(file_id)
+
+    def download(self, file_id: str, file_name: str, token: str | None) -> Download | None:
+        file = self.store.workspace_file(file_id)
+        if file is None or file.file_name != file_name:
+            return None
+        if file.visibility == "PRIVATE" and not (
+            token is not None and secrets.compare_digest(token, file.download_token)
+        ):
+            return None
+        content = self.store.file_content(file_id)
+        return None if content is None else Download(file, content)

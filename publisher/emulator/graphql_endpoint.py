@@ -1,0 +1,173 @@
+"""The ``/graphql/v1`` endpoint: bearer auth, request parsing, faults, execution."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from importlib import resources
+from typing import Any
+
+from graphql import (
+    GraphQLError,
+    GraphQLSchema,
+    OperationType,
+    build_schema,
+    execute_sync,
+    get_operation_ast,
+    parse,
+    validate,
+)
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+
+from publisher.emulator import connection
+from publisher.emulator.faults import FaultInjector, FaultKind
+from publisher.emulator.files import WorkspaceFiles
+from publisher.emulator.helpcenter import HelpCenterService
+from publisher.emulator.models import Actor
+from publisher.emulator.resolvers import RequestContext, bind, default_field_resolver
+
+GRAPHQL_PATH = "/graphql/v1"
+
+
+def load_schema() -> GraphQLSchema:
+    sdl = resources.files("publisher.emulator").joinpath("schema.graphql").read_text("utf-8")
+    return bind(build_schema(sdl))
+
+
+def _errors(
+    status: int, message: str, code: str, headers: dict[str, str] | None = None
+) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+class _BadRequest(Exception):
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(errors[0]["message"])
+        self.errors = errors
+
+
+def _graphql_errors(errors: list[GraphQLError], code: str) -> _BadRequest:
+    formatted = []
+    for error in errors:
+        item: dict[str, Any] = dict(error.formatted)
+        item["extensions"] = {"code": code, **(error.extensions or {})}
+        formatted.append(item)
+    return _BadRequest(formatted)
+
+
+class GraphQLEndpoint:
+    """An ASGI endpoint rather than a request handler, because one fault sends no response."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        service: HelpCenterService,
+        files: WorkspaceFiles,
+        faults: FaultInjector,
+    ) -> None:
+        self.schema = schema
+        self.service = service
+        self.files = files
+        self.faults = faults
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        response = await self._respond(request)
+        if response is not None:
+            await response(scope, receive, send)
+
+    async def _respond(self, request: Request) -> Response | None:
+        config = self.faults.config
+        if config.latency_ms:
+            await asyncio.sleep(config.latency_ms / 1000)
+        actor = self._authenticate(request)
+        if actor is None:
+            return _errors(
+                401, "Unauthenticated: send 'Authorization: Bearer <API key>'", "UNAUTHENTICATED"
+            )
+        try:
+            document, variables, operation_name, is_mutation = self._prepare(await request.body())
+        except _BadRequest as bad:
+            return JSONResponse({"errors": bad.errors}, status_code=400)
+
+        fault = self.faults.draw(is_mutation)
+        if fault is FaultKind.RATE_LIMIT:
+            return _errors(
+                429,
+                "Too many requests (injected by the emulator)",
+                "RATE_LIMITED",
+                {"Retry-After": str(config.retry_after_seconds)},
+            )
+        if fault is FaultKind.DISCONNECT:
+            if await self._drop(request):
+                return None
+            fault = FaultKind.SERVER_ERROR  # no socket to close when served in-process
+        if fault is FaultKind.SERVER_ERROR:
+            return _errors(500, "Internal server error (injected by the emulator)", "INTERNAL")
+
+        context = RequestContext(
+            service=self.service,
+            files=self.files,
+            actor=actor,
+            base_url=str(request.base_url).rstrip("/"),
+        )
+        result = execute_sync(
+            self.schema,
+            document,
+            variable_values=variables,
+            operation_name=operation_name,
+            context_value=context,
+            field_resolver=default_field_resolver,
+        )
+        if fault is FaultKind.LOST_RESPONSE:
+            # The mutation has committed; the client must not learn that it did.
+            if self.faults.lose_by_disconnect() and await self._drop(request):
+                return None
+            return _errors(500, "Internal server error (injected by the emulator)", "INTERNAL")
+        if result.data is None and result.errors and all(e.path is None for e in result.errors):
+            # Nothing ran (bad variables): a request error, as for validation failures.
+            # Errors from resolvers carry a path and stay in a 200 answer.
+            request_error = _graphql_errors(result.errors, "BAD_USER_INPUT")
+            return JSONResponse({"errors": request_error.errors}, status_code=400)
+        return JSONResponse(result.formatted)
+
+    @staticmethod
+    async def _drop(request: Request) -> bool:
+        client = connection.of_scope(request.scope)
+        return client is not None and await client.drop()
+
+    def _authenticate(self, request: Request) -> Actor | None:
+        scheme, _, key = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            return None
+        user_id = self.service.store.machine_user_for_key(key.strip())
+        return None if user_id is None else Actor(user_id)
+
+    def _prepare(self, body: bytes) -> tuple[Any, dict[str, Any] | None, str | None, bool]:
+        try:
+            payload = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise _BadRequest([{"message": "The request body is not JSON"}]) from None
+        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+            raise _BadRequest([{"message": "The request body must have a string `query`"}])
+        variables = payload.get("variables")
+        operation_name = payload.get("operationName")
+        if variables is not None and not isinstance(variables, dict):
+            raise _BadRequest([{"message": "`variables` must be an object"}])
+        if operation_name is not None and not isinstance(operation_name, str):
+            raise _BadRequest([{"message": "`operationName` must be a string"}])
+        try:
+            document = parse(payload["query"])
+        except GraphQLError as error:
+            raise _graphql_errors([error], "GRAPHQL_PARSE_FAILED") from None
+        problems = validate(self.schema, document)
+        if problems:
+            raise _graphql_errors(problems, "GRAPHQL_VALIDATION_FAILED")
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:
+            message = "Unknown operation name" if operation_name else "Name the operation to run"
+            raise _BadRequest([{"message": message}])
+        return document, variables, operation_name, operation.operation == OperationType.MUTATION

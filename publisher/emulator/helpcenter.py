@@ -1,0 +1,479 @@
+"""Plain's help-center rules: articles, groups, slugs and the hash-guarded index."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from publisher.emulator import errors, ids
+from publisher.emulator.clock import now_ms
+from publisher.emulator.errors import FieldError
+from publisher.emulator.models import (
+    SYSTEM,
+    Actor,
+    Article,
+    ArticleGroup,
+    HelpCenter,
+    HelpCenterIndex,
+    IndexEntry,
+    NavItem,
+    Timestamp,
+)
+from publisher.emulator.store import Store
+
+ARTICLE = "ARTICLE"
+ARTICLE_GROUP = "ARTICLE_GROUP"
+_STATUSES = ("DRAFT", "PUBLISHED")
+# Characters that would break the public URL /article/<slug>.
+_SLUG_FORBIDDEN = re.compile(r"[\s/?#%\\]")
+
+
+def normalise_slug(raw: str) -> str:
+    return raw.strip().lower()
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _slug_problem(slug: str) -> str | None:
+    if not slug:
+        return "Slug must not be empty"
+    if _SLUG_FORBIDDEN.search(slug):
+        return "Slug must not contain whitespace or any of / ? # % \\"
+    return None
+
+
+class HelpCenterService:
+    """Every write runs in one transaction and bumps the help center's index revision."""
+
+    def __init__(self, store: Store, clock: Callable[[], int] = now_ms) -> None:
+        self.store = store
+        self._clock = clock
+
+    # --- Set-up ---------------------------------------------------------------------------
+
+    def ensure_api_key(self, api_key: str) -> str:
+        """Each API key acts as its own machine user, as keys do in Plain."""
+        with self.store.transaction():
+            existing = self.store.machine_user_for_key(api_key)
+            if existing is not None:
+                return existing
+            user_id = ids.new_id(ids.MACHINE_USER)
+            self.store.add_machine_user(user_id, "Local API key", self._clock())
+            self.store.add_api_key(api_key, user_id)
+            return user_id
+
+    def ensure_help_center(self, name: str) -> HelpCenter:
+        with self.store.transaction():
+            existing = self.store.help_center_named(name)
+            if existing is not None:
+                return existing
+            subdomain = slugify(name) or "help"
+            return self.store.add_help_center(
+                ids.new_id(ids.HELP_CENTER), name, subdomain, SYSTEM.id, self._clock()
+            )
+
+    # --- Reads ----------------------------------------------------------------------------
+
+    def index(self, hc_id: str) -> HelpCenterIndex | None:
+        meta = self.store.index_meta(hc_id)
+        if meta is None:
+            return None
+        nav = self._nav_items(hc_id)
+        # The revision makes every write give a new hash, even one that restores an
+        # earlier tree, so a client holding an old hash is always caught.
+        payload = json.dumps(
+            {"revision": meta.revision, "navIndex": [dataclasses.asdict(n) for n in nav]},
+            sort_keys=True,
+        )
+        return HelpCenterIndex(
+            help_center_id=hc_id,
+            hash=hashlib.sha256(payload.encode()).hexdigest(),
+            nav_index=nav,
+            created_at=meta.created_at,
+            created_by=meta.created_by,
+            updated_at=meta.updated_at,
+            updated_by=meta.updated_by,
+        )
+
+    def _nav_items(self, hc_id: str) -> list[NavItem]:
+        articles = {a.id: a for a in self.store.articles(hc_id)}
+        groups = {g.id: g for g in self.store.groups(hc_id)}
+        items = []
+        for entry in self.store.index_entries(hc_id):
+            if entry.type == ARTICLE and entry.entity_id in articles:
+                a = articles[entry.entity_id]
+                items.append(
+                    NavItem(
+                        ARTICLE,
+                        a.id,
+                        a.title,
+                        a.slug,
+                        entry.parent_id,
+                        a.status,
+                        a.description,
+                        a.icon,
+                    )
+                )
+            elif entry.type == ARTICLE_GROUP and entry.entity_id in groups:
+                g = groups[entry.entity_id]
+                items.append(
+                    NavItem(ARTICLE_GROUP, g.id, g.name, g.slug, entry.parent_id, None, None, None)
+                )
+        return items
+
+    # --- Helpers --------------------------------------------------------------------------
+
+    def _help_center(self, hc_id: str) -> HelpCenter:
+        hc = self.store.help_center(hc_id)
+        if hc is None:
+            raise errors.not_found("helpCenterId", "Help center", hc_id)
+        return hc
+
+    def _group_in(self, hc_id: str, group_id: str, field_name: str) -> ArticleGroup:
+        group = self.store.group(group_id)
+        if group is None or group.help_center_id != hc_id:
+            raise errors.not_found(field_name, "Help center article group", group_id)
+        return group
+
+    def _touch_index(self, hc_id: str, actor: Actor, now: int) -> None:
+        self.store.bump_index_revision(hc_id, actor.id, now)
+
+    def _unique_slug(self, base: str, taken: Callable[[str], bool]) -> str:
+        slug = base
+        n = 2
+        while taken(slug):
+            slug = f"{base}-{n}"
+            n += 1
+        return slug
+
+    # --- Articles -------------------------------------------------------------------------
+
+    def upsert_article(self, actor: Actor, data: Mapping[str, Any]) -> Article:
+        with self.store.transaction():
+            now = self._clock()
+            hc = self._help_center(data["helpCenterId"])
+            existing: Article | None = None
+            if data.get("helpCenterArticleId") is not None:
+                existing = self.store.article(data["helpCenterArticleId"])
+                if existing is None or existing.help_center_id != hc.id:
+                    raise errors.not_found(
+                        "helpCenterArticleId", "Help center article", data["helpCenterArticleId"]
+                    )
+            # An absent optional field keeps the stored value; an explicit null clears it.
+            group_id = existing.group_id if existing else None
+            if "helpCenterArticleGroupId" in data:
+                group_id = data["helpCenterArticleGroupId"]
+                if group_id is not None:
+                    self._group_in(hc.id, group_id, "helpCenterArticleGroupId")
+
+            problems: list[FieldError] = []
+            title = data["title"].strip()
+            if not title:
+                problems.append(FieldError("title", "Title must not be empty", "REQUIRED"))
+            slug = self._article_slug(hc.id, existing, data.get("slug"), title, problems)
+            if problems:
+                raise errors.invalid_fields(problems)
+
+            status = data.get("status") or (existing.status if existing else "DRAFT")
+            assert status in _STATUSES
+            description = data.get("description")
+            icon = data.get("icon")
+            stamp, who = Timestamp(now), actor
+            if existing is None:
+                article = Article(
+                    id=ids.new_id(ids.ARTICLE),
+                    help_center_id=hc.id,
+                    group_id=group_id,
+                    title=title,
+                    description=description,
+                    icon=icon,
+                    content_html=data["contentHtml"],
+                    slug=slug,
+                    status=status,
+                    status_changed_at=stamp,
+                    status_changed_by=who,
+                    created_at=stamp,
+                    created_by=who,
+                    updated_at=stamp,
+                    updated_by=who,
+                )
+                self.store.save_article(article)
+                self.store.append_index_entry(hc.id, IndexEntry(ARTICLE, article.id, group_id))
+            else:
+                status_changed = status != existing.status
+                article = replace(
+                    existing,
+                    group_id=group_id,
+                    title=title,
+                    description=description if "description" in data else existing.description,
+                    icon=icon if "icon" in data else existing.icon,
+                    content_html=data["contentHtml"],
+                    slug=slug,
+                    status=status,
+                    status_changed_at=stamp if status_changed else existing.status_changed_at,
+                    status_changed_by=who if status_changed else existing.status_changed_by,
+                    updated_at=stamp,
+                    updated_by=who,
+                )
+                self.store.save_article(article)
+                if group_id != existing.group_id:
+                    self._reparent_entry(hc.id, article.id, group_id)
+            self._touch_index(hc.id, actor, now)
+            return article
+
+    def _article_slug(
+        self,
+        hc_id: str,
+        existing: Article | None,
+        raw: str | None,
+        title: str,
+        problems: list[FieldError],
+    ) -> str:
+        if raw is None:
+            if existing is not None:
+                return existing.slug
+            return self._unique_slug(
+                slugify(title) or "article",
+                lambda s: self.store.article_by_slug(hc_id, s) is not None,
+            )
+        slug = normalise_slug(raw)
+        problem = _slug_problem(slug)
+        if problem is None:
+            other = self.store.article_by_slug(hc_id, slug)
+            if other is not None and (existing is None or other.id != existing.id):
+                problem = f"Slug '{slug}' is already used by article {other.id}"
+        if problem is not None:
+            problems.append(FieldError("slug", problem, "VALIDATION"))
+        return slug
+
+    def _reparent_entry(self, hc_id: str, entity_id: str, parent_id: str | None) -> None:
+        entries = [
+            replace(e, parent_id=parent_id) if e.entity_id == entity_id else e
+            for e in self.store.index_entries(hc_id)
+        ]
+        self.store.replace_index_entries(hc_id, entries)
+
+    def delete_article(self, actor: Actor, article_id: str) -> None:
+        with self.store.transaction():
+            article = self.store.article(article_id)
+            if article is None:
+                raise errors.not_found("helpCenterArticleId", "Help center article", article_id)
+            self.store.delete_article(article_id)
+            entries = [
+                e
+                for e in self.store.index_entries(article.help_center_id)
+                if e.entity_id != article_id
+            ]
+            self.store.replace_index_entries(article.help_center_id, entries)
+            self._touch_index(article.help_center_id, actor, self._clock())
+
+    # --- Article groups -------------------------------------------------------------------
+
+    def create_group(self, actor: Actor, data: Mapping[str, Any]) -> ArticleGroup:
+        with self.store.transaction():
+            now = self._clock()
+            hc = self._help_center(data["helpCenterId"])
+            parent_id = data.get("parentHelpCenterArticleGroupId")
+            if parent_id is not None:
+                self._group_in(hc.id, parent_id, "parentHelpCenterArticleGroupId")
+            problems: list[FieldError] = []
+            name = data["name"].strip()
+            if not name:
+                problems.append(FieldError("name", "Name must not be empty", "REQUIRED"))
+            if data.get("slug") is None:
+                slug = self._unique_slug(
+                    slugify(name) or "group",
+                    lambda s: self.store.group_by_slug(hc.id, s) is not None,
+                )
+            else:
+                slug = normalise_slug(data["slug"])
+                problem = _slug_problem(slug)
+                other = self.store.group_by_slug(hc.id, slug) if problem is None else None
+                if other is not None:
+                    problem = f"Slug '{slug}' is already used by article group {other.id}"
+                if problem is not None:
+                    problems.append(FieldError("slug", problem, "VALIDATION"))
+            if problems:
+                raise errors.invalid_fields(problems)
+            stamp = Timestamp(now)
+            group = ArticleGroup(
+                id=ids.new_id(ids.ARTICLE_GROUP),
+                help_center_id=hc.id,
+                parent_id=parent_id,
+                name=name,
+                slug=slug,
+                created_at=stamp,
+                created_by=actor,
+                updated_at=stamp,
+                updated_by=actor,
+            )
+            self.store.save_group(group)
+            self.store.append_index_entry(hc.id, IndexEntry(ARTICLE_GROUP, group.id, parent_id))
+            self._touch_index(hc.id, actor, now)
+            return group
+
+    def update_group(self, actor: Actor, data: Mapping[str, Any]) -> ArticleGroup:
+        """Only the name can change: a slug is fixed at creation, a parent moves by the index."""
+        with self.store.transaction():
+            now = self._clock()
+            group_id = data["helpCenterArticleGroupId"]
+            group = self.store.group(group_id)
+            if group is None:
+                raise errors.not_found(
+                    "helpCenterArticleGroupId", "Help center article group", group_id
+                )
+            if data.get("name") is not None:
+                name = data["name"].strip()
+                if not name:
+                    raise errors.invalid("name", "Name must not be empty", "REQUIRED")
+                group = replace(group, name=name, updated_at=Timestamp(now), updated_by=actor)
+                self.store.save_group(group)
+            self._touch_index(group.help_center_id, actor, now)
+            return group
+
+    def delete_group(self, actor: Actor, group_id: str) -> None:
+        """The group's articles and child groups stay, moved to the top level."""
+        with self.store.transaction():
+            now = self._clock()
+            group = self.store.group(group_id)
+            if group is None:
+                raise errors.not_found(
+                    "helpCenterArticleGroupId", "Help center article group", group_id
+                )
+            self.store.ungroup_articles(group_id, actor.id, now)
+            self.store.orphan_child_groups(group_id, actor.id, now)
+            self.store.delete_group(group_id)
+            entries = [
+                replace(e, parent_id=None) if e.parent_id == group_id else e
+                for e in self.store.index_entries(group.help_center_id)
+                if e.entity_id != group_id
+            ]
+            self.store.replace_index_entries(group.help_center_id, entries)
+            self._touch_index(group.help_center_id, actor, now)
+
+    # --- The index ------------------------------------------------------------------------
+
+    def update_index(self, actor: Actor, data: Mapping[str, Any]) -> HelpCenterIndex:
+        with self.store.transaction():
+            now = self._clock()
+            hc = self._help_center(data["helpCenterId"])
+            current = self.index(hc.id)
+            assert current is not None
+            if data["hash"] != current.hash:
+                raise errors.invalid(
+                    "hash",
+                    "The help center index changed since this hash was read; read the index"
+                    " again and re-apply the change",
+                )
+            entries = [
+                IndexEntry(item["type"], item["entityId"], item.get("parentId"))
+                for item in data["helpCenterIndex"]
+            ]
+            problems = self._index_problems(hc.id, entries)
+            if problems:
+                raise errors.invalid_fields(problems)
+            self.store.replace_index_entries(hc.id, entries)
+            for entry in entries:
+                self._move(entry, actor, now)
+            self._touch_index(hc.id, actor, now)
+            updated = self.index(hc.id)
+            assert updated is not None
+            return updated
+
+    def _index_problems(self, hc_id: str, entries: list[IndexEntry]) -> list[FieldError]:
+        problems: list[FieldError] = []
+        articles = {a.id for a in self.store.articles(hc_id)}
+        groups = {g.id for g in self.store.groups(hc_id)}
+        listed_groups = {e.entity_id for e in entries if e.type == ARTICLE_GROUP}
+        seen: set[str] = set()
+        for i, entry in enumerate(entries):
+            at = f"helpCenterIndex[{i}]"
+            known = articles if entry.type == ARTICLE else groups
+            if entry.entity_id in seen:
+                problems.append(
+                    FieldError(f"{at}.entityId", f"{entry.entity_id} is listed twice", "VALIDATION")
+                )
+            seen.add(entry.entity_id)
+            if entry.entity_id not in known:
+                what = "article" if entry.type == ARTICLE else "article group"
+                problems.append(
+                    FieldError(
+                        f"{at}.entityId",
+                        f"No {what} {entry.entity_id} in help center {hc_id}",
+                        "NOT_FOUND",
+                    )
+                )
+            parent = entry.parent_id
+            if parent is None:
+                continue
+            if parent == entry.entity_id:
+                problems.append(
+                    FieldError(f"{at}.parentId", "An entry cannot be its own parent", "VALIDATION")
+                )
+            elif parent in articles:
+                problems.append(
+                    FieldError(
+                        f"{at}.parentId",
+                        f"Parent {parent} is an article, not a group",
+                        "VALIDATION",
+                    )
+                )
+            elif parent not in groups:
+                problems.append(
+                    FieldError(
+                        f"{at}.parentId", f"No article group {parent} in help center", "NOT_FOUND"
+                    )
+                )
+            elif parent not in listed_groups:
+                problems.append(
+                    FieldError(
+                        f"{at}.parentId", f"Parent group {parent} is not in the index", "VALIDATION"
+                    )
+                )
+        if not problems:
+            problems.extend(self._cycle_problems(entries))
+        return problems
+
+    @staticmethod
+    def _cycle_problems(entries: list[IndexEntry]) -> list[FieldError]:
+        parents = {e.entity_id: e.parent_id for e in entries if e.type == ARTICLE_GROUP}
+        for i, entry in enumerate(entries):
+            if entry.type != ARTICLE_GROUP:
+                continue
+            seen = {entry.entity_id}
+            parent = entry.parent_id
+            while parent is not None:
+                if parent in seen:
+                    return [
+                        FieldError(
+                            f"helpCenterIndex[{i}].parentId",
+                            "Article groups cannot be nested in a cycle",
+                            "VALIDATION",
+                        )
+                    ]
+                seen.add(parent)
+                parent = parents.get(parent)
+        return []
+
+    def _move(self, entry: IndexEntry, actor: Actor, now: int) -> None:
+        """Make the entity's own parent agree with where the index puts it."""
+        stamp = Timestamp(now)
+        if entry.type == ARTICLE:
+            article = self.store.article(entry.entity_id)
+            if article is not None and article.group_id != entry.parent_id:
+                self.store.save_article(
+                    replace(article, group_id=entry.parent_id, updated_at=stamp, updated_by=actor)
+                )
+        else:
+            group = self.store.group(entry.entity_id)
+            if group is not None and group.parent_id != entry.parent_id:
+                self.store.save_group(
+                    replace(group, parent_id=entry.parent_id, updated_at=stamp, updated_by=actor)
+                )

@@ -1,0 +1,275 @@
+"""Resolvers binding Plain's help-center schema to the emulator's records."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, GraphQLUnionType
+
+from publisher.emulator.errors import MutationFailure
+from publisher.emulator.files import WorkspaceFiles
+from publisher.emulator.helpcenter import HelpCenterService, normalise_slug
+from publisher.emulator.models import (
+    SYSTEM,
+    Actor,
+    Article,
+    ArticleGroup,
+    HelpCenter,
+    MachineUser,
+    Timestamp,
+    WorkspaceFile,
+)
+from publisher.emulator.pagination import connection
+
+Resolver = Callable[..., Any]
+_EPOCH = Timestamp(0)
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    service: HelpCenterService
+    files: WorkspaceFiles
+    actor: Actor
+    base_url: str  # scheme://host[:port] as the client addressed the emulator
+
+
+if TYPE_CHECKING:
+    Info = GraphQLResolveInfo[RequestContext]
+
+
+def _ctx(info: Info) -> RequestContext:
+    return info.context
+
+
+@cache
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def default_field_resolver(source: Any, info: Info, **_: Any) -> Any:
+    """Read ``fieldName`` from a mapping, or ``field_name`` from a record."""
+    if isinstance(source, Mapping):
+        return source.get(info.field_name)
+    return getattr(source, _snake(info.field_name), None)
+
+
+def _by_id(node: Any) -> str:
+    return str(node.id)
+
+
+# --- Queries ---------------------------------------------------------------------------------
+
+
+def _help_centers(_: None, info: Info, **page: Any) -> dict[str, Any]:
+    return connection(_ctx(info).service.store.help_centers(), _by_id, **page)
+
+
+def _help_center(_: None, info: Info, id: str) -> HelpCenter | None:
+    return _ctx(info).service.store.help_center(id)
+
+
+def _article(_: None, info: Info, id: str) -> Article | None:
+    return _ctx(info).service.store.article(id)
+
+
+def _group(_: None, info: Info, id: str) -> ArticleGroup | None:
+    return _ctx(info).service.store.group(id)
+
+
+def _index(_: None, info: Info, id: str) -> Any:
+    return _ctx(info).service.index(id)
+
+
+def _article_by_slug(_: None, info: Info, helpCenterId: str, slug: str) -> Article | None:
+    return _ctx(info).service.store.article_by_slug(helpCenterId, normalise_slug(slug))
+
+
+def _group_by_slug(_: None, info: Info, helpCenterId: str, slug: str) -> ArticleGroup | None:
+    return _ctx(info).service.store.group_by_slug(helpCenterId, normalise_slug(slug))
+
+
+# --- Help-center types -----------------------------------------------------------------------
+
+
+def _hc_articles(hc: HelpCenter, info: Info, **page: Any) -> dict[str, Any]:
+    return connection(_ctx(info).service.store.articles(hc.id), _by_id, **page)
+
+
+def _hc_groups(hc: HelpCenter, info: Info, **page: Any) -> dict[str, Any]:
+    return connection(_ctx(info).service.store.groups(hc.id), _by_id, **page)
+
+
+def _owning_help_center(node: Article | ArticleGroup, info: Info) -> HelpCenter:
+    hc = _ctx(info).service.store.help_center(node.help_center_id)
+    assert hc is not None  # help centers are never deleted through the API
+    return hc
+
+
+def _article_group(article: Article, info: Info) -> ArticleGroup | None:
+    if article.group_id is None:
+        return None
+    return _ctx(info).service.store.group(article.group_id)
+
+
+def _parent_group(group: ArticleGroup, info: Info) -> ArticleGroup | None:
+    if group.parent_id is None:
+        return None
+    return _ctx(info).service.store.group(group.parent_id)
+
+
+def _child_groups(group: ArticleGroup, info: Info, **page: Any) -> dict[str, Any]:
+    return connection(_ctx(info).service.store.child_groups(group.id), _by_id, **page)
+
+
+def _group_articles(group: ArticleGroup, info: Info, **page: Any) -> dict[str, Any]:
+    articles = _ctx(info).service.store.articles(group.help_center_id, group.id)
+    return connection(articles, _by_id, **page)
+
+
+# --- Actors and files ------------------------------------------------------------------------
+
+
+def _actor_type(actor: Actor, *_: Any) -> str:
+    return actor.type_name
+
+
+def _machine_user(actor: Actor, info: Info) -> MachineUser:
+    user = _ctx(info).service.store.machine_user(actor.id)
+    if user is not None:
+        return user
+    # Keys are never removed from a database, but an actor must still name someone.
+    return MachineUser(
+        id=actor.id,
+        full_name="Unknown API key",
+        public_name="Unknown API key",
+        created_at=_EPOCH,
+        created_by=SYSTEM,
+        updated_at=_EPOCH,
+        updated_by=SYSTEM,
+    )
+
+
+def _user(actor: Actor, _: Info) -> dict[str, Any]:
+    # The emulator has API keys, not people; a user actor can only come from imported data.
+    return {
+        "id": actor.id,
+        "fullName": "Unknown user",
+        "publicName": "Unknown user",
+        "avatarUrl": None,
+        "email": "unknown@example.invalid",
+        "createdAt": _EPOCH,
+        "updatedAt": _EPOCH,
+        "isDeleted": False,
+        "deletedAt": None,
+    }
+
+
+def _file_size(file: WorkspaceFile, _: Info) -> dict[str, Any]:
+    return {
+        "bytes": file.size_bytes,
+        "kiloBytes": file.size_bytes / 1000,
+        "megaBytes": file.size_bytes / 1_000_000,
+    }
+
+
+def _download_url(file: WorkspaceFile, info: Info) -> dict[str, object] | None:
+    ctx = _ctx(info)
+    return ctx.files.download_url(file, ctx.base_url)
+
+
+# --- Mutations -------------------------------------------------------------------------------
+
+
+def _mutation(payload_key: str | None, run: Callable[[RequestContext, Any], Any]) -> Resolver:
+    """Wrap a service call as a ``*Output``: the payload, or ``error`` and no payload."""
+
+    def resolve(_: None, info: Info, input: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            result = run(_ctx(info), input)
+        except MutationFailure as failure:
+            return {"error": failure.error}
+        return {"error": None} if payload_key is None else {payload_key: result, "error": None}
+
+    return resolve
+
+
+def _upload_url(ctx: RequestContext, data: Mapping[str, Any]) -> dict[str, Any]:
+    file = ctx.files.create_upload(ctx.actor, data)
+    return {
+        "workspaceFile": file,
+        "uploadFormUrl": ctx.base_url + ctx.files.upload_path(file),
+        "uploadFormData": ctx.files.upload_form_data(file),
+        "expiresAt": file.upload_expires_at,
+    }
+
+
+MUTATIONS: dict[str, Resolver] = {
+    "upsertHelpCenterArticle": _mutation(
+        "helpCenterArticle", lambda c, d: c.service.upsert_article(c.actor, d)
+    ),
+    "deleteHelpCenterArticle": _mutation(
+        None, lambda c, d: c.service.delete_article(c.actor, d["helpCenterArticleId"])
+    ),
+    "createHelpCenterArticleGroup": _mutation(
+        "helpCenterArticleGroup", lambda c, d: c.service.create_group(c.actor, d)
+    ),
+    "updateHelpCenterArticleGroup": _mutation(
+        "helpCenterArticleGroup", lambda c, d: c.service.update_group(c.actor, d)
+    ),
+    "deleteHelpCenterArticleGroup": _mutation(
+        None, lambda c, d: c.service.delete_group(c.actor, d["helpCenterArticleGroupId"])
+    ),
+    "updateHelpCenterIndex": _mutation(
+        "helpCenterIndex", lambda c, d: c.service.update_index(c.actor, d)
+    ),
+    "createWorkspaceFileUploadUrl": _mutation("workspaceFileUploadUrl", _upload_url),
+    "createWorkspaceFileDownloadUrl": _mutation(
+        "workspaceFileDownloadUrl",
+        lambda c, d: c.files.create_download_url(d["workspaceFileId"], c.base_url),
+    ),
+    "deleteWorkspaceFile": _mutation(None, lambda c, d: c.files.delete(d["workspaceFileId"])),
+}
+
+RESOLVERS: dict[str, dict[str, Resolver]] = {
+    "Query": {
+        "helpCenters": _help_centers,
+        "helpCenter": _help_center,
+        "helpCenterArticle": _article,
+        "helpCenterArticleGroup": _group,
+        "helpCenterIndex": _index,
+        "helpCenterArticleBySlug": _article_by_slug,
+        "helpCenterArticleGroupBySlug": _group_by_slug,
+    },
+    "Mutation": MUTATIONS,
+    "HelpCenter": {"articles": _hc_articles, "articleGroups": _hc_groups},
+    "HelpCenterArticle": {"helpCenter": _owning_help_center, "articleGroup": _article_group},
+    "HelpCenterArticleGroup": {
+        "helpCenter": _owning_help_center,
+        "parentArticleGroup": _parent_group,
+        "childArticleGroups": _child_groups,
+        "articles": _group_articles,
+    },
+    "MachineUserActor": {"machineUser": _machine_user},
+    "UserActor": {"user": _user},
+    "WorkspaceFile": {"fileSize": _file_size, "downloadUrl": _download_url},
+}
+
+UNION_TYPES: dict[str, Callable[..., str]] = {"InternalActor": _actor_type}
+
+
+def bind(schema: GraphQLSchema) -> GraphQLSchema:
+    """Attach the resolvers; fail loudly if the schema and this table drift apart."""
+    for type_name, fields in RESOLVERS.items():
+        gql_type = schema.get_type(type_name)
+        assert isinstance(gql_type, GraphQLObjectType), type_name
+        for field_name, resolver in fields.items():
+            gql_type.fields[field_name].resolve = resolver
+    for union_name, resolve_type in UNION_TYPES.items():
+        union = schema.get_type(union_name)
+        assert isinstance(union, GraphQLUnionType), union_name
+        union.resolve_type = resolve_type
+    return schema
