@@ -53,6 +53,7 @@ class BuildResult:
     out_dir: Path
     pages: int = 0
     images: int = 0
+    files_written: int = 0
     written: bool = field(default=False)
 
 
@@ -66,6 +67,6 @@ def build_project(
         return result
     env = template_environment(settings.templates_dir)
     files = render_site(compiled.site, env, settings.site_name)
-    write_site(files, out_dir)
+    result.files_written = write_site(files, out_dir)
     result.pages, result.images, result.written = len(files.pages), len(files.copies), True
     return result

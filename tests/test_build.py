@@ -71,7 +71,13 @@ def test_sidebar_follows_navigation_order_and_opens_the_current_path(tmp_path: P
     ]
     for page in ("article/vat/index.html", "group/tax/index.html"):
         assert sidebar_keys((out / page).read_text()) == inside_tax
-    inside_start = ["group:start", "article:install", "article:soon", "group:billing", "article:faq"]
+    inside_start = [
+        "group:start",
+        "article:install",
+        "article:soon",
+        "group:billing",
+        "article:faq",
+    ]
     assert sidebar_keys((out / "article/install/index.html").read_text()) == inside_start
 
 
@@ -154,3 +160,13 @@ def test_process_pool_renders_the_same_html(tmp_path: Path) -> None:
     serial = build_project(settings, tmp_path / "one", use_cache=False, workers=1)
     pooled = build_project(settings, tmp_path / "two", use_cache=False, workers=2)
     assert serial.compiled.site.bodies == pooled.compiled.site.bodies
+
+
+def test_rebuild_writes_only_what_changed(tmp_path: Path) -> None:
+    out = build(tmp_path)
+    settings = load_settings(tmp_path)
+    assert build_project(settings, out, workers=1).files_written == 0
+    faq = tmp_path / "content/faq.md"
+    faq.write_text(article("FAQ", "Other questions."))
+    assert build_project(settings, out, workers=1).files_written == 1
+    assert "Other questions." in (out / "article/faq/index.html").read_text()

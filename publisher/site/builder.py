@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -163,32 +164,66 @@ def _check_output(out_dir: Path) -> None:
             )
 
 
-def write_site(files_: SiteFiles, out_dir: Path) -> None:
-    """Write the whole site next to `out_dir`, then swap it in, so a failed or interrupted
-    build never leaves a half-written site behind."""
+def _atomic_write(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _sync_into(files_: SiteFiles, out_dir: Path) -> int:
+    """Bring a site this tool built up to date in place: write only files whose bytes
+    differ (each by an atomic rename, so no page is ever half-written) and remove the
+    ones no longer built. Returns the number of files written."""
+    wanted: dict[str, bytes | Path] = {
+        rel: text.encode("utf-8") for rel, text in files_.pages.items()
+    }
+    wanted.update(files_.copies)
+    written = 0
+    for rel, source in wanted.items():
+        target = out_dir / rel
+        data = source.read_bytes() if isinstance(source, Path) else source
+        try:
+            if target.read_bytes() == data:
+                continue
+        except OSError:
+            pass
+        _atomic_write(target, data)
+        written += 1
+    for path in sorted(out_dir.rglob("*"), reverse=True):
+        rel = path.relative_to(out_dir).as_posix()
+        if path.is_dir():
+            if not any(path.iterdir()):
+                path.rmdir()
+        elif rel not in wanted and rel != MARKER:
+            path.unlink()
+    return written
+
+
+def write_site(files_: SiteFiles, out_dir: Path) -> int:
+    """Write the site. A new folder is written beside `out_dir` and renamed into place, so a
+    failed build leaves nothing; a folder this tool built before is updated in place, file
+    by file. Returns the number of files written."""
     out_dir = out_dir.resolve()
     _check_output(out_dir)
+    if (out_dir / MARKER).exists():
+        return _sync_into(files_, out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        for rel, text in files_.pages.items():
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-        for rel, source in files_.copies.items():
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+        written = _sync_into(files_, staging)
         (staging / MARKER).write_text("built by publisher\n", encoding="utf-8")
         staging.chmod(0o755)
-        if out_dir.exists():
-            retired = out_dir.with_name(f".{out_dir.name}.old")
-            shutil.rmtree(retired, ignore_errors=True)
-            out_dir.rename(retired)
-            staging.rename(out_dir)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            staging.rename(out_dir)
+        if out_dir.exists():  # an empty folder
+            out_dir.rmdir()
+        staging.rename(out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return written
