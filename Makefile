@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEMO_PORT ?= 8000
 
 .PHONY: test lint typecheck pytest demo bench clean
 
@@ -28,10 +27,7 @@ pytest: $(STAMP)
 test: lint typecheck pytest
 
 demo: $(STAMP)
-	$(BIN)/publisher check content
-	$(BIN)/publisher build content --out _site
-	@echo "Serving the sample help center at http://127.0.0.1:$(DEMO_PORT)/ (Ctrl-C to stop)"
-	$(BIN)/python -m http.server $(DEMO_PORT) --bind 127.0.0.1 --directory _site
+	scripts/demo.sh
 
 bench: $(STAMP)
 	$(BIN)/python bench/render.py

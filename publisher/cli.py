@@ -1,22 +1,37 @@
 """The `publisher` command line: a thin layer that parses flags, calls the library and
-turns results into output and exit codes (0 ok, 1 content errors, 2 usage errors)."""
+turns results into output and exit codes (0 ok, 1 content errors, 2 usage errors,
+3 Plain failed)."""
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
 import click
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from publisher import __version__
 from publisher.config import ConfigError, Settings, load_settings
 from publisher.content.model import Problem
-from publisher.pipeline import build_project, compile_project
+from publisher.emulator.command import emulator as emulator_command
+from publisher.pipeline import CompileResult, build_project, compile_project
+from publisher.plain import PlainClient, PlainError
 from publisher.site.builder import OutputError
+from publisher.sync.apply import IndexConflictError, ProgressCallback, PublishError
+from publisher.sync.prune import PruneRefusedError, RestoreError, read_snapshot
+from publisher.sync.prune import restore as restore_snapshot
+from publisher.sync.publish import PublishOptions, read_and_plan
+from publisher.sync.publish import publish as publish_content
+from publisher.sync.report import print_plan, summary_markdown, summary_text
 
-EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_API = 0, 1, 2, 3
 
 PATH_ARGUMENT = click.argument(
     "path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
@@ -116,6 +131,199 @@ def build(path: Path, out_dir: Path | None, no_cache: bool) -> None:
         sys.exit(EXIT_CONTENT)
     click.echo(
         f"built {result.pages} pages and {result.images} images into {target} "
-        f"in {compiled.seconds:.2f}s",
+        f"({result.files_written} files changed) in {compiled.seconds:.2f}s",
         err=True,
     )
+
+
+# Talking to Plain ---------------------------------------------------------------------------
+
+HELP_CENTER_OPTION = click.option(
+    "--help-center-id", help="Plain help center id (or PLAIN_HELP_CENTER_ID, or the config)."
+)
+API_URL_OPTION = click.option("--api-url", help="GraphQL endpoint (or PLAIN_API_URL).")
+VERBOSE_OPTION = click.option(
+    "-v", "--verbose", is_flag=True, help="Show unchanged items, HTML diffs and each request."
+)
+
+
+def _client(settings: Settings, verbose: bool) -> PlainClient:
+    key = os.environ.get("PLAIN_API_KEY", "").strip()
+    if not key:
+        _fail_usage("set PLAIN_API_KEY to an API key with helpCenter:read and helpCenter:edit")
+    if not settings.help_center_id:
+        _fail_usage("no help center: pass --help-center-id or set PLAIN_HELP_CENTER_ID")
+    if verbose:
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+    return PlainClient(settings.api_url, key)
+
+
+def _compiled_or_exit(settings: Settings) -> CompileResult:
+    result = compile_project(settings)
+    _report(result.problems)
+    if result.errors:
+        click.echo(f"{len(result.errors)} content errors: nothing was sent", err=True)
+        sys.exit(EXIT_CONTENT)
+    return result
+
+
+def _api_failure(error: Exception) -> NoReturn:
+    if isinstance(error, PublishError):
+        click.echo(f"error: {error.item}: Plain said: {error.error}", err=True)
+    else:
+        click.echo(f"error: {error}", err=True)
+    click.echo(
+        "what was written before the failure stays; running the same command again is safe "
+        "and picks up where this one stopped",
+        err=True,
+    )
+    sys.exit(EXIT_API)
+
+
+@main.command()
+@PATH_ARGUMENT
+@HELP_CENTER_OPTION
+@API_URL_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@VERBOSE_OPTION
+def plan(
+    path: Path, help_center_id: str | None, api_url: str | None, as_json: bool, verbose: bool
+) -> None:
+    """Show what `publish` would change. Reads the help center; sends no mutation.
+
+    \b
+    Examples:
+      PLAIN_API_KEY=... publisher plan --help-center-id hc_01...
+      publisher plan --json > plan.json
+    """
+    settings = _settings(path).with_overrides(help_center_id=help_center_id, api_url=api_url)
+    compiled = _compiled_or_exit(settings)
+    with _client(settings, verbose) as client:
+        try:
+            the_plan, _ = read_and_plan(
+                client, compiled.site, str(settings.help_center_id), _upload_cache_path(settings)
+            )
+        except PlainError as error:
+            _api_failure(error)
+    if as_json:
+        click.echo(json.dumps(the_plan.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print_plan(the_plan, Console(), verbose=verbose)
+
+
+def _upload_cache_path(settings: Settings) -> Path:
+    return settings.cache_dir / "uploads.json"
+
+
+@main.command()
+@PATH_ARGUMENT
+@HELP_CENTER_OPTION
+@API_URL_OPTION
+@click.option("--prune", is_flag=True, help="Delete articles and groups the content lacks.")
+@click.option("--yes", is_flag=True, help="Allow a prune that deletes more than the set share.")
+@click.option("--dry-run", is_flag=True, help="Plan only, with the same output as publish.")
+@click.option("--concurrency", type=click.IntRange(1, 64), help="Parallel writes (default 8).")
+@VERBOSE_OPTION
+def publish(
+    path: Path,
+    help_center_id: str | None,
+    api_url: str | None,
+    prune: bool,
+    yes: bool,
+    dry_run: bool,
+    concurrency: int | None,
+    verbose: bool,
+) -> None:
+    """Make the Plain help center match the content.
+
+    Groups first (parents before children), then images, then articles concurrently, then
+    the navigation index once. Exits 0 on success, 1 on content errors (nothing sent),
+    3 when Plain fails (a re-run is safe).
+
+    \b
+    Examples:
+      PLAIN_API_KEY=... publisher publish --help-center-id hc_01...
+      publisher publish --dry-run
+      publisher publish --prune
+    """
+    settings = _settings(path).with_overrides(
+        help_center_id=help_center_id, api_url=api_url, concurrency=concurrency
+    )
+    compiled = _compiled_or_exit(settings)
+    options = PublishOptions(
+        prune=prune,
+        yes=yes,
+        dry_run=dry_run,
+        concurrency=settings.concurrency,
+        backups_dir=settings.project_dir / ".publisher" / "backups",
+        upload_cache=_upload_cache_path(settings),
+    )
+    console = Console(stderr=True)
+    with _client(settings, verbose) as client, _progress(console) as progress:
+        try:
+            outcome = publish_content(
+                client, compiled.site, str(settings.help_center_id), options, progress
+            )
+        except PruneRefusedError as error:
+            click.echo(f"prune refused: {error}; nothing was sent", err=True)
+            sys.exit(EXIT_CONTENT)
+        except (PlainError, PublishError, IndexConflictError) as error:
+            _api_failure(error)
+    if dry_run:
+        print_plan(outcome.plan, Console(), verbose=verbose)
+    click.echo(summary_text(outcome))
+    if outcome.pruned:
+        click.echo(f"snapshot of what was deleted: {outcome.pruned.snapshot}")
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:
+        with open(step_summary, "a", encoding="utf-8") as handle:
+            handle.write(summary_markdown(outcome, dry_run=dry_run))
+
+
+@contextmanager
+def _progress(console: Console) -> Iterator[ProgressCallback]:
+    """A progress bar on a terminal; one plain line per write elsewhere (CI logs)."""
+    if not console.is_terminal:
+        yield lambda phase, item: click.echo(f"{phase}: {item}", err=True)
+        return
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True
+    ) as bar:
+        task = bar.add_task("publishing", total=None)
+        yield lambda phase, item: bar.update(task, description=f"{phase}: {item}")
+
+
+@main.command()
+@click.argument("snapshot", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@API_URL_OPTION
+@VERBOSE_OPTION
+def restore(snapshot: Path, api_url: str | None, verbose: bool) -> None:
+    """Put back what a `publish --prune` deleted, from its snapshot.
+
+    Articles come back with the same slugs, content, status, group and place in the
+    navigation (the help center is the one named in the snapshot).
+
+    \b
+    Example:
+      publisher restore .publisher/backups/20261122T101500Z-hc_01....json
+    """
+    try:
+        data = read_snapshot(snapshot)
+    except RestoreError as error:
+        _fail_usage(str(error))
+    settings = _settings(Path(".")).with_overrides(
+        api_url=api_url, help_center_id=str(data["helpCenterId"])
+    )
+    with _client(settings, verbose) as client:
+        try:
+            result = restore_snapshot(client, data)
+        except (PlainError, RestoreError) as error:
+            _api_failure(error)
+    click.echo(
+        f"restored {len(result.articles)} articles and {len(result.groups)} groups"
+        + (", navigation updated" if result.index_written else "")
+    )
+
+
+main.add_command(emulator_command)

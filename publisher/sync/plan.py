@@ -1,0 +1,326 @@
+"""The plan: what publishing would change, computed from the rendered content and the help
+center as read. Pure data in, pure data out; nothing here talks to Plain."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from publisher.content.model import Article
+from publisher.plain import IndexEntry, RemoteArticle, RemoteGroup
+from publisher.render.markdown import ImageRef
+from publisher.site.compiler import CompiledSite
+from publisher.sync.images import LocalImage, local_image
+from publisher.sync.navigation import merge_index
+from publisher.sync.state import (
+    DesiredArticle,
+    DesiredGroup,
+    NodeKey,
+    RemoteState,
+    desired_state,
+)
+
+PENDING_IMAGE = "pending-upload:"  # stands for an image URL not known until it is uploaded
+
+
+class PlanError(Exception):
+    """The content and the help center cannot be matched up safely."""
+
+
+@dataclass
+class GroupAction:
+    kind: Literal["create", "rename", "unchanged"]
+    desired: DesiredGroup
+    remote: RemoteGroup | None = None
+    replaces: RemoteGroup | None = None  # a pinned group whose slug changed: made anew
+
+    @property
+    def remote_id(self) -> str | None:
+        return self.remote.id if self.remote else None
+
+
+@dataclass
+class ArticleAction:
+    kind: Literal["create", "update", "unchanged"]
+    desired: DesiredArticle
+    html: str
+    remote: RemoteArticle | None = None
+    changed: tuple[str, ...] = ()
+    renamed_from: str | None = None
+    diff: str = ""
+
+
+@dataclass
+class ImageAction:
+    image: LocalImage
+    url: str | None  # known already (uploaded earlier), or None: to upload
+
+
+@dataclass
+class Plan:
+    help_center_id: str
+    groups: list[GroupAction] = field(default_factory=list)
+    articles: list[ArticleAction] = field(default_factory=list)
+    images: list[ImageAction] = field(default_factory=list)
+    orphan_articles: list[RemoteArticle] = field(default_factory=list)
+    orphan_groups: list[RemoteGroup] = field(default_factory=list)
+    navigation: list[tuple[NodeKey, NodeKey | None]] = field(default_factory=list)
+    nav_before: list[str] = field(default_factory=list)  # outlines, for people
+    nav_after: list[str] = field(default_factory=list)
+    nav_changed: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def uploads(self) -> list[ImageAction]:
+        return [action for action in self.images if action.url is None]
+
+    def count(self, kind: str) -> int:
+        return sum(1 for a in self.articles if a.kind == kind)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(
+            self.uploads
+            or self.nav_changed
+            or any(g.kind != "unchanged" for g in self.groups)
+            or any(a.kind != "unchanged" for a in self.articles)
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "helpCenterId": self.help_center_id,
+            "groups": [
+                {
+                    "action": "recreate" if g.replaces else g.kind,
+                    "slug": g.desired.slug,
+                    "name": g.desired.name,
+                    "id": g.remote_id,
+                    **({"replaces": g.replaces.id} if g.replaces else {}),
+                }
+                for g in self.groups
+            ],
+            "articles": [
+                {
+                    "action": a.kind,
+                    "slug": a.desired.slug,
+                    "title": a.desired.title,
+                    "file": str(a.desired.source),
+                    "id": a.remote.id if a.remote else None,
+                    "changed": list(a.changed),
+                    **({"renamedFrom": a.renamed_from} if a.renamed_from else {}),
+                    **({"diff": a.diff} if a.diff else {}),
+                }
+                for a in self.articles
+            ],
+            "images": [
+                {"file": i.image.rel_path, "name": i.image.file_name, "upload": i.url is None}
+                for i in self.images
+            ],
+            "orphans": {
+                "articles": [
+                    {"id": a.id, "slug": a.slug, "title": a.title} for a in self.orphan_articles
+                ],
+                "groups": [
+                    {"id": g.id, "slug": g.slug, "name": g.name} for g in self.orphan_groups
+                ],
+            },
+            "navigation": {
+                "changed": self.nav_changed,
+                "before": self.nav_before,
+                "after": self.nav_after,
+            },
+            "warnings": self.warnings,
+        }
+
+
+def _html_diff(old: str, new: str, limit: int = 24) -> str:
+    lines = list(
+        difflib.unified_diff(
+            old.splitlines(), new.splitlines(), "published", "local", n=1, lineterm=""
+        )
+    )
+    if len(lines) > limit:
+        lines = [*lines[:limit], f"... {len(lines) - limit} more lines"]
+    return "\n".join(lines)
+
+
+def _changed_fields(
+    desired: DesiredArticle, html: str, group_id: str | None, remote: RemoteArticle
+) -> tuple[str, ...]:
+    pairs = {
+        "title": (desired.title, remote.title),
+        "slug": (desired.slug, remote.slug),
+        "description": (desired.description or None, remote.description or None),
+        "icon": (desired.icon or None, remote.icon or None),
+        "status": (desired.status, remote.status),
+        "group": (group_id, remote.group_id),
+        "contentHtml": (html, remote.content_html),
+    }
+    return tuple(name for name, (mine, theirs) in pairs.items() if mine != theirs)
+
+
+class _Matcher:
+    """Pairs local articles and groups with remote ones: pinned id, then slug, then alias."""
+
+    def __init__(self, remote: RemoteState, plan: Plan) -> None:
+        self.remote = remote
+        self.plan = plan
+        self.claimed: dict[str, str] = {}  # remote id -> local file that claimed it
+
+    def claim(self, remote_id: str, source: str) -> None:
+        other = self.claimed.get(remote_id)
+        if other is not None:
+            raise PlanError(f"{source} and {other} both match the same Plain item {remote_id}")
+        self.claimed[remote_id] = source
+
+    def article(self, desired: DesiredArticle) -> tuple[RemoteArticle | None, str | None]:
+        remote = self.remote
+        found: RemoteArticle | None = None
+        if desired.pinned_id:
+            found = remote.article_by_id.get(desired.pinned_id)
+            if found is None:
+                self.plan.warnings.append(
+                    f"{desired.source}: pinned id {desired.pinned_id} is not in this help center; "
+                    "matching by slug instead"
+                )
+        if found is None:
+            found = remote.article_by_slug.get(desired.slug)
+        if found is None:
+            for alias in desired.aliases:
+                found = remote.article_by_slug.get(alias)
+                if found is not None:
+                    break
+        if found is None:
+            return None, None
+        self.claim(found.id, str(desired.source))
+        return found, (found.slug if found.slug != desired.slug else None)
+
+    def group(self, desired: DesiredGroup) -> tuple[RemoteGroup | None, RemoteGroup | None]:
+        """(the remote group to update, a pinned remote group whose slug changed)"""
+        by_slug = self.remote.group_by_slug.get(desired.slug)
+        pinned = self.remote.group_by_id.get(desired.pinned_id) if desired.pinned_id else None
+        if pinned is not None and pinned.slug != desired.slug:
+            # Plain cannot change a group's slug: a new group takes over, the old one is orphaned.
+            if by_slug is not None:
+                self.claim(by_slug.id, str(desired.source))
+            return by_slug, pinned
+        found = pinned or by_slug
+        if found is not None:
+            self.claim(found.id, str(desired.source))
+        return found, None
+
+
+def _image_url_for(known: dict[str, LocalImage], urls: dict[str, str]) -> Any:
+    def image_url(image: ImageRef) -> str:
+        local = known[image.target]
+        return urls.get(local.digest) or PENDING_IMAGE + local.file_name
+
+    return image_url
+
+
+def article_html(
+    site: CompiledSite, article: Article, images: dict[str, LocalImage], urls: dict[str, str]
+) -> str:
+    """The HTML Plain gets for an article, with uploaded image URLs (or pending markers)."""
+    return site.article_html(article, _image_url_for(images, urls))
+
+
+def make_plan(site: CompiledSite, remote: RemoteState, uploaded: dict[str, str]) -> Plan:
+    """`uploaded` maps image digests to URLs already known (published HTML, local cache)."""
+    content = site.content
+    plan = Plan(remote.help_center_id)
+    images = {rel: local_image(rel, path) for rel, path in sorted(content.images.items())}
+    plan.images = [ImageAction(img, uploaded.get(img.digest)) for img in images.values()]
+    images_by_slug = {
+        slug: [ref.target for ref in body.images] for slug, body in site.bodies.items()
+    }
+    desired = desired_state(content, images_by_slug)
+    plan.navigation = desired.navigation
+    matcher = _Matcher(remote, plan)
+
+    group_ids: dict[str, str | None] = {}
+    for group in desired.groups:
+        remote_group, replaces = matcher.group(group)
+        if remote_group is None:
+            plan.groups.append(GroupAction("create", group, None, replaces))
+        elif remote_group.name != group.name:
+            plan.groups.append(GroupAction("rename", group, remote_group, replaces))
+        else:
+            plan.groups.append(GroupAction("unchanged", group, remote_group, replaces))
+        group_ids[group.slug] = remote_group.id if remote_group else None
+
+    for desired_article in desired.articles:
+        article = content.articles[desired_article.slug]
+        html = article_html(site, article, images, uploaded)
+        found, renamed_from = matcher.article(desired_article)
+        if found is None:
+            plan.articles.append(ArticleAction("create", desired_article, html))
+            continue
+        group_id = group_ids.get(desired_article.group_slug) if desired_article.group_slug else None
+        changed = _changed_fields(desired_article, html, group_id, found)
+        if desired_article.group_slug and group_id is None:
+            changed = tuple(dict.fromkeys((*changed, "group")))
+        plan.articles.append(
+            ArticleAction(
+                "update" if changed else "unchanged",
+                desired_article,
+                html,
+                found,
+                changed,
+                renamed_from,
+                _html_diff(found.content_html, html) if "contentHtml" in changed else "",
+            )
+        )
+
+    plan.orphan_articles = [a for a in remote.articles if a.id not in matcher.claimed]
+    plan.orphan_groups = [g for g in remote.groups if g.id not in matcher.claimed]
+    _describe_navigation(plan, remote, group_ids)
+    return plan
+
+
+def desired_entries(
+    navigation: list[tuple[NodeKey, NodeKey | None]], ids: dict[NodeKey, str]
+) -> list[IndexEntry]:
+    """The content's navigation as index entries, given the Plain id of every node."""
+    entries = []
+    for key, parent in navigation:
+        entries.append(
+            IndexEntry(
+                "ARTICLE_GROUP" if key[0] == "group" else "ARTICLE",
+                ids[key],
+                ids[parent] if parent else None,
+            )
+        )
+    return entries
+
+
+def _describe_navigation(plan: Plan, remote: RemoteState, group_ids: dict[str, str | None]) -> None:
+    """Before and after, as indented titles (new items get stand-in ids for the merge)."""
+    ids: dict[NodeKey, str] = {}
+    titles: dict[str, str] = {}
+    for action in plan.groups:
+        key = action.desired.key
+        ids[key] = group_ids.get(action.desired.slug) or f"new:{key[0]}:{key[1]}"
+        titles[ids[key]] = action.desired.name
+    for article_action in plan.articles:
+        key = article_action.desired.key
+        ids[key] = article_action.remote.id if article_action.remote else f"new:{key[0]}:{key[1]}"
+        titles[ids[key]] = article_action.desired.title
+    before = list(remote.index.entries)
+    after = merge_index(desired_entries(plan.navigation, ids), before)
+    plan.nav_changed = after != before
+    plan.nav_before = _outline(before, lambda e: remote.title_of(e))
+    plan.nav_after = _outline(after, lambda e: titles.get(e.entity_id) or remote.title_of(e))
+
+
+def _outline(entries: list[IndexEntry], title: Any) -> list[str]:
+    depth: dict[str | None, int] = {None: 0}
+    lines = []
+    for entry in entries:
+        level = depth.get(entry.parent_id, 0)
+        if entry.type == "ARTICLE_GROUP":
+            depth[entry.entity_id] = level + 1
+        marker = "▸ " if entry.type == "ARTICLE_GROUP" else "- "
+        lines.append("  " * level + marker + title(entry))
+    return lines

@@ -1,0 +1,118 @@
+"""The two sides a publish compares: the help center the content describes, and the one
+Plain has. Both are plain data, so the plan is a pure function of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from publisher.content.model import Article, Group, HelpCenterContent
+from publisher.plain import IndexEntry, PlainClient, RemoteArticle, RemoteGroup, RemoteIndex
+
+# A node of the navigation, before Plain ids are known: ("article" | "group", slug).
+NodeKey = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class DesiredGroup:
+    slug: str
+    name: str
+    parent_slug: str | None
+    pinned_id: str | None
+    source: Path  # the folder, for messages
+
+    @property
+    def key(self) -> NodeKey:
+        return ("group", self.slug)
+
+
+@dataclass(frozen=True)
+class DesiredArticle:
+    slug: str
+    title: str
+    description: str | None
+    icon: str | None
+    status: str  # Plain's spelling: PUBLISHED or DRAFT
+    group_slug: str | None
+    pinned_id: str | None
+    aliases: tuple[str, ...]
+    source: Path  # the .md file, for messages
+    images: tuple[str, ...]  # root-relative paths of the images it shows
+
+    @property
+    def key(self) -> NodeKey:
+        return ("article", self.slug)
+
+
+@dataclass
+class DesiredState:
+    """What the content says the help center should be; navigation in sidebar order."""
+
+    groups: list[DesiredGroup] = field(default_factory=list)  # parents before children
+    articles: list[DesiredArticle] = field(default_factory=list)
+    navigation: list[tuple[NodeKey, NodeKey | None]] = field(default_factory=list)
+
+
+def desired_state(content: HelpCenterContent, images_by_slug: dict[str, list[str]]) -> DesiredState:
+    state = DesiredState()
+    for node in content.walk():
+        parent = node.parent if isinstance(node, Group) else node.group
+        parent_key: NodeKey | None = ("group", parent.slug) if parent else None
+        if isinstance(node, Group):
+            state.groups.append(
+                DesiredGroup(
+                    node.slug, node.name, parent.slug if parent else None, node.id, node.path
+                )
+            )
+            state.navigation.append((("group", node.slug), parent_key))
+        else:
+            state.articles.append(_desired_article(node, images_by_slug.get(node.slug, [])))
+            state.navigation.append((("article", node.slug), parent_key))
+    return state
+
+
+def _desired_article(article: Article, images: list[str]) -> DesiredArticle:
+    return DesiredArticle(
+        slug=article.slug,
+        title=article.title,
+        description=article.description,
+        icon=article.icon,
+        status="DRAFT" if article.status == "draft" else "PUBLISHED",
+        group_slug=article.group.slug if article.group else None,
+        pinned_id=article.id,
+        aliases=article.aliases,
+        source=article.path,
+        images=tuple(dict.fromkeys(images)),
+    )
+
+
+@dataclass
+class RemoteState:
+    """The help center as read: every article, group and the index, in O(N/100) requests."""
+
+    help_center_id: str
+    articles: list[RemoteArticle]
+    groups: list[RemoteGroup]
+    index: RemoteIndex
+
+    def __post_init__(self) -> None:
+        self.article_by_id = {a.id: a for a in self.articles}
+        self.article_by_slug = {a.slug: a for a in self.articles}
+        self.group_by_id = {g.id: g for g in self.groups}
+        self.group_by_slug = {g.slug: g for g in self.groups}
+
+    def title_of(self, entry: IndexEntry) -> str:
+        if entry.type == "ARTICLE":
+            article = self.article_by_id.get(entry.entity_id)
+            return article.title if article else entry.title or entry.entity_id
+        group = self.group_by_id.get(entry.entity_id)
+        return group.name if group else entry.title or entry.entity_id
+
+
+def read_remote(client: PlainClient, help_center_id: str) -> RemoteState:
+    return RemoteState(
+        help_center_id=help_center_id,
+        articles=client.list_articles(help_center_id),
+        groups=client.list_groups(help_center_id),
+        index=client.get_index(help_center_id),
+    )
