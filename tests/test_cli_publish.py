@@ -128,3 +128,30 @@ def test_dry_run_prints_the_plan(tmp_path: Path, emulator: Emulator) -> None:
     assert result.exit_code == 0
     assert "Plan: 1 to create" in result.output
     assert emulator.index()["navIndex"] == []
+
+
+def test_refused_write_names_the_file_and_what_plain_said(
+    tmp_path: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from publisher.plain import FieldError, MutationError, PlainClient
+
+    write_tree(tmp_path, {"a.md": article("A"), "b.md": article("B")})
+
+    def refuse(self: PlainClient, help_center_id: str, **fields: object) -> object:
+        if fields["slug"] == "b":
+            raise MutationError(
+                "Title is too long",
+                operation="UpsertHelpCenterArticle",
+                type="VALIDATION",
+                code="input_validation",
+                fields=(FieldError("title", "too long", "VALIDATION"),),
+            )
+        return real(self, help_center_id, **fields)  # type: ignore[arg-type]
+
+    real = PlainClient.upsert_article
+    monkeypatch.setattr(PlainClient, "upsert_article", refuse)
+    result = invoke(emulator, "publish", str(tmp_path), "--concurrency", "1")
+    assert result.exit_code == 3
+    assert "b.md: Plain said:" in result.output
+    assert "title: too long" in result.output
+    assert "again is safe" in result.output

@@ -376,3 +376,79 @@ def test_dry_run_sends_nothing(tmp_path: Path, emulator: Emulator) -> None:
     assert sent == {}
     assert [a.kind for a in outcome.plan.articles] == ["create"]
     assert read_back(emulator)[0] == {}
+
+
+def test_group_slug_change_makes_a_new_group_and_orphans_the_old(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    write_tree(tmp_path, {"guides/a.md": article("A"), "guides/b.md": article("B")})
+    run(emulator, tmp_path)
+    _, groups, _ = read_back(emulator)
+    old = next(iter(groups.values()))
+    (tmp_path / "content/guides/_group.yml").write_text(f"slug: handbook\nid: {old.id}\n")
+    outcome, sent = run(emulator, tmp_path)
+    assert [(g.kind, g.replaces.id if g.replaces else None) for g in outcome.plan.groups] == [
+        ("create", old.id)
+    ]
+    assert [g.slug for g in outcome.plan.orphan_groups] == ["guides"]
+    assert sent["CreateHelpCenterArticleGroup"] == 1 and "DeleteHelpCenterArticleGroup" not in sent
+    articles, groups, _ = read_back(emulator)
+    new = next(g for g in groups.values() if g.slug == "handbook")
+    assert {a.group_id for a in articles.values()} == {new.id}
+    assert old.id in groups  # kept until --prune
+    outcome, sent = run(emulator, tmp_path, prune=True)
+    assert sent == {"UpdateHelpCenterIndex": 1, "DeleteHelpCenterArticleGroup": 1}
+    assert [g.slug for g in read_back(emulator)[1].values()] == ["handbook"]
+
+
+def test_changed_image_is_uploaded_again_and_unchanged_ones_are_not(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    from content_factory import PNG
+
+    write_tree(
+        tmp_path,
+        {
+            "a.md": article("A", "![one](img/one.png) ![two](img/two.png)"),
+            "img/one.png": PNG,
+            "img/two.png": PNG + b"2",
+        },
+    )
+    first, _ = run(emulator, tmp_path)
+    assert first.applied is not None and sorted(first.applied.images_uploaded) == [
+        "img/one.png",
+        "img/two.png",
+    ]
+    (tmp_path / "content/img/two.png").write_bytes(PNG + b"changed")
+    second, sent = run(emulator, tmp_path)
+    assert second.applied is not None and second.applied.images_uploaded == ["img/two.png"]
+    assert sent["UpsertHelpCenterArticle"] == 1
+    html = read_back(emulator)[0]["a"].content_html
+    import hashlib
+    import re
+
+    import httpx
+
+    urls = re.findall(r'src="([^"]+)"', html)
+    assert [httpx.get(u.replace("&amp;", "&")).content for u in urls] == [PNG, PNG + b"changed"]
+    assert hashlib.sha256(PNG).hexdigest()[:16] in urls[0]
+
+
+def test_upload_cache_recognises_images_whose_url_hides_the_name(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    from content_factory import PNG
+
+    from publisher.sync.images import UploadCache, local_image
+
+    write_tree(tmp_path, {"a.md": article("A", "![one](one.png)"), "one.png": PNG})
+    cache_path = tmp_path / "uploads.json"
+    image = local_image("one.png", tmp_path / "content/one.png")
+    with PlainClient(emulator.url, emulator.api_key) as client:
+        hidden = f"{emulator.base_url}/files/elsewhere"  # a URL with no file name in it
+        UploadCache(cache_path, f"{client.api_url} {emulator.help_center_id}").save(
+            {image.digest: hidden}
+        )
+        plan, _ = read_and_plan(client, compiled(tmp_path), emulator.help_center_id, cache_path)
+    assert plan.uploads == []
+    assert f'src="{hidden}"' in plan.articles[0].html
