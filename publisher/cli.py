@@ -326,4 +326,37 @@ def restore(snapshot: Path, api_url: str | None, verbose: bool) -> None:
     )
 
 
+@main.command()
+@PATH_ARGUMENT
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to serve on; anything but loopback exposes your drafts (warned).",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in a browser.")
+@click.option("--poll", is_flag=True, help="Poll for changes (Docker and network mounts).")
+def preview(path: Path, port: int, host: str, open_browser: bool, poll: bool) -> None:
+    """Serve a live preview that rebuilds and reloads on every save.
+
+    Shows exactly the article HTML `publish` sends, drafts marked as drafts, the sidebar in
+    publishing order; errors show in the page and the last good version stays served.
+
+    \b
+    Examples:
+      publisher preview
+      publisher preview content/ --port 8001 --open
+    """
+    from publisher.preview.run import run_preview  # the server stack loads only when needed
+
+    settings = _settings(path)
+    try:
+        run_preview(
+            settings, host=host, port=port, open_browser=open_browser, poll=poll, echo=click.echo
+        )
+    except OSError as error:
+        _fail_usage(f"cannot serve on {host}:{port}: {error}")
+
+
 main.add_command(emulator_command)

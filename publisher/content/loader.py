@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -361,10 +361,37 @@ def read_group(folder: Path, rel_path: str) -> tuple[Group | None, list[Problem]
     )
 
 
+class ArticleMemo:
+    """Remembers parsed articles by file, size and modification time, so a process that
+    loads the same tree again and again (the preview) parses only the files that changed."""
+
+    def __init__(self) -> None:
+        self._entries: dict[Path, tuple[tuple[int, int, int], Article | None, list[Problem]]] = {}
+
+    def forget(self, path: Path) -> None:
+        """Drop what is known of `path`: saves within one clock tick keep the same mtime."""
+        self._entries.pop(path, None)
+
+    def read(
+        self, path: Path, rel_path: str, max_bytes: int
+    ) -> tuple[Article | None, list[Problem]]:
+        stat = path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size, max_bytes)
+        cached = self._entries.get(path)
+        if cached is None or cached[0] != stamp or (cached[1] and cached[1].rel_path != rel_path):
+            article, problems = read_article(path, rel_path, max_bytes=max_bytes)
+            cached = (stamp, article, problems)
+            self._entries[path] = cached
+        _, article, problems = cached
+        # A copy: the loader attaches each article to its group, which may change.
+        return (replace(article, group=None) if article else None), list(problems)
+
+
 class _Walker:
-    def __init__(self, root: Path, max_bytes: int) -> None:
+    def __init__(self, root: Path, max_bytes: int, memo: ArticleMemo | None) -> None:
         self.root = root.resolve()
         self.max_bytes = max_bytes
+        self.memo = memo
         self.problems: list[Problem] = []
         self.content = HelpCenterContent(root=self.root)
         self.visited: set[Path] = set()
@@ -403,7 +430,10 @@ class _Walker:
                 if group is not None:
                     nodes.append(group)
             elif entry.suffix.lower() == ".md" and entry.is_file():
-                article, problems = read_article(entry, entry_rel, max_bytes=self.max_bytes)
+                if self.memo is not None:
+                    article, problems = self.memo.read(entry, entry_rel, self.max_bytes)
+                else:
+                    article, problems = read_article(entry, entry_rel, max_bytes=self.max_bytes)
                 self.problems += problems
                 if article is not None:
                     article.group = parent
@@ -465,10 +495,13 @@ class _Walker:
 
 
 def load_content(
-    root: Path, *, max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES
+    root: Path,
+    *,
+    max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
+    memo: ArticleMemo | None = None,
 ) -> tuple[HelpCenterContent, list[Problem]]:
     """Load every group and article under `root`; problems come back sorted by file and line."""
-    walker = _Walker(root, max_article_bytes)
+    walker = _Walker(root, max_article_bytes, memo)
     if not root.is_dir():
         return walker.content, [Problem(root, 1, "content folder does not exist")]
     walker.content.top = walker.folder(walker.root, "", None)

@@ -92,7 +92,7 @@ def emulator(
     retry_after: int,
 ) -> None:
     """Run a local Plain help-center API (GraphQL, uploads, a read-only web view)."""
-    from publisher.emulator import server
+    from publisher import serving as server
     from publisher.emulator.app import create_app
     from publisher.emulator.graphql_endpoint import GRAPHQL_PATH
 

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 import publisher
 from publisher.content.model import Article, Group, Node
+from publisher.render.markdown import RenderedBody
 from publisher.site.compiler import CompiledSite, article_url, local_image_url
 
 # Written into every built site so a rebuild never replaces a folder it did not create.
@@ -105,7 +106,25 @@ def _open_keys(group: Group | None) -> frozenset[str]:
     return frozenset(keys)
 
 
-def render_site(site: CompiledSite, env: Environment, site_name: str) -> SiteFiles:
+class PageMemo:
+    """Article pages from the previous rendering, with what each was rendered from, so a
+    rebuild renders again only the pages whose inputs changed (the preview's rebuilds)."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, tuple[RenderedBody, tuple[Any, ...], str]] = {}
+
+    def get(self, path: str, body: RenderedBody, inputs: tuple[Any, ...]) -> str | None:
+        entry = self.pages.get(path)
+        # The body is compared by identity: the render cache hands back the same object
+        # for unchanged Markdown, and the memo keeps it alive so the identity stays unique.
+        if entry is not None and entry[0] is body and entry[1] == inputs:
+            return entry[2]
+        return None
+
+
+def render_site(
+    site: CompiledSite, env: Environment, site_name: str, memo: PageMemo | None = None
+) -> SiteFiles:
     content = site.content
     nav = [_nav_entry(node) for node in content.top]
     sidebar_template = env.get_template("sidebar.html")
@@ -126,6 +145,7 @@ def render_site(site: CompiledSite, env: Environment, site_name: str) -> SiteFil
     }
     article_template = env.get_template("article.html")
     group_template = env.get_template("group.html")
+    rendered: dict[str, tuple[RenderedBody, tuple[Any, ...], str]] = {}
     for node in content.walk():
         entry = _nav_entry(node)
         if isinstance(node, Group):
@@ -137,18 +157,31 @@ def render_site(site: CompiledSite, env: Environment, site_name: str) -> SiteFil
                 sidebar=sidebar(node),
                 **common,
             )
-        else:
-            article = {
-                **entry,
-                "html": Markup(site.article_html(node, local_image_url)),
-            }
-            pages[page_path(node)] = article_template.render(
+            continue
+        path = page_path(node)
+        body = site.bodies[node.slug]
+        breadcrumbs = _breadcrumbs(node.group)
+        page_sidebar = sidebar(node.group)
+        inputs = (
+            tuple(entry.items()),
+            tuple(tuple(c.items()) for c in breadcrumbs),
+            str(page_sidebar),
+            site.link_urls(node),
+        )
+        html = memo.get(path, body, inputs) if memo else None
+        if html is None:
+            article = {**entry, "html": Markup(site.article_html(node, local_image_url))}
+            html = article_template.render(
                 article=article,
-                breadcrumbs=_breadcrumbs(node.group),
+                breadcrumbs=breadcrumbs,
                 active_key=entry["key"],
-                sidebar=sidebar(node.group),
+                sidebar=page_sidebar,
                 **common,
             )
+        rendered[path] = (body, inputs, html)
+        pages[path] = html
+    if memo is not None:
+        memo.pages = rendered
     copies = {f"assets/{rel}": path for rel, path in sorted(content.images.items())}
     return SiteFiles(pages, copies)
 

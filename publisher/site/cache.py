@@ -53,28 +53,41 @@ def _from_json(text: str) -> RenderedBody:
 
 
 class RenderCache:
-    """One small JSON file per rendered body; safe for several processes at once because
-    every write is a rename of a complete file."""
+    """Rendered bodies in memory, and on disk as one small JSON file each when a folder is
+    given; safe for several processes at once because every write renames a whole file."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path | None) -> None:
         self.directory = directory
         self.hits = 0
         self.misses = 0
+        self._memory: dict[str, RenderedBody] = {}
 
-    def _path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.json"
+    def _path(self, directory: Path, key: str) -> Path:
+        return directory / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> RenderedBody | None:
-        try:
-            body = _from_json(self._path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError, TypeError):
+        body = self._memory.get(key)
+        if body is None and self.directory is not None:
+            try:
+                body = _from_json(self._path(self.directory, key).read_text(encoding="utf-8"))
+            except (OSError, ValueError, KeyError, TypeError):
+                body = None
+        if body is None:
             self.misses += 1
             return None
+        self._memory[key] = body
         self.hits += 1
         return body
 
+    def retain(self, keys: set[str]) -> None:
+        """Forget the in-memory bodies not in `keys` (a long preview edits many versions)."""
+        self._memory = {key: body for key, body in self._memory.items() if key in keys}
+
     def put(self, key: str, body: RenderedBody) -> None:
-        path = self._path(key)
+        self._memory[key] = body
+        if self.directory is None:
+            return
+        path = self._path(self.directory, key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")

@@ -38,14 +38,18 @@ class CompiledSite:
     content: HelpCenterContent
     bodies: dict[str, RenderedBody] = field(default_factory=dict)  # by article slug
 
+    def _link_url(self, link: LinkRef) -> str:
+        target = self.content.by_path.get(link.target)
+        return article_url(target.slug, link.anchor) if target else link.raw
+
+    def link_urls(self, article: Article) -> tuple[str, ...]:
+        """Where the article's links point: its HTML changes when these do."""
+        return tuple(self._link_url(link) for link in self.bodies[article.slug].links)
+
     def article_html(self, article: Article, image_url: Callable[[ImageRef], str]) -> str:
         """The article's final HTML; `image_url` decides where its images point."""
-
-        def link_url(link: LinkRef) -> str:
-            target = self.content.by_path.get(link.target)
-            return article_url(target.slug, link.anchor) if target else link.raw
-
-        return resolve_references(self.bodies[article.slug], link_url=link_url, image_url=image_url)
+        body = self.bodies[article.slug]
+        return resolve_references(body, link_url=self._link_url, image_url=image_url)
 
 
 def _render_job(job: tuple[str, str, int]) -> RenderedBody:
@@ -58,8 +62,10 @@ def render_bodies(
     """Render article bodies by slug, from the cache where possible, in parallel otherwise."""
     bodies: dict[str, RenderedBody] = {}
     todo: list[tuple[Article, str]] = []
+    used: set[str] = set()
     for article in articles:
         key = cache_key(article.body, article.rel_path, article.body_line)
+        used.add(key)
         cached = cache.get(key) if cache else None
         if cached is not None:
             bodies[article.slug] = cached
@@ -78,6 +84,8 @@ def render_bodies(
         bodies[article.slug] = body
         if cache:
             cache.put(key, body)
+    if cache:
+        cache.retain(used)
     return bodies
 
 

@@ -1,4 +1,5 @@
-"""Serving the emulator app with uvicorn on a socket bound before start-up is announced."""
+"""Serving an ASGI app (the emulator, the preview) with uvicorn on a socket bound before
+start-up is announced."""
 
 from __future__ import annotations
 

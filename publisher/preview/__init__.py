@@ -1,0 +1,2 @@
+"""`publisher preview`: build once, serve on loopback, rebuild what a save changes, reload
+the open pages."""
