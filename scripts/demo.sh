@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make demo`: start the local Plain emulator, publish content/ to it, then serve the preview.
+# `make demo`: start the local Plain emulator, publish content/ to it, then run the live preview.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,10 +34,9 @@ export PLAIN_API_URL="http://127.0.0.1:$EMULATOR_PORT/graphql/v1"
 export PLAIN_API_KEY=plainApiKey_local_emulator  # the emulator's local key, not a secret
 export PLAIN_HELP_CENTER_ID="$help_center"
 "$BIN/publisher" publish content
-"$BIN/publisher" build content --out _site
 
 echo
 echo "Published help center (emulator web view): http://127.0.0.1:$EMULATOR_PORT/help-centers/$help_center"
-echo "Preview of content/:                         http://127.0.0.1:$PREVIEW_PORT/"
+echo "Live preview of content/ (edit a file and watch): http://127.0.0.1:$PREVIEW_PORT/"
 echo "Ctrl-C stops both."
-"$BIN/python" -m http.server "$PREVIEW_PORT" --bind 127.0.0.1 --directory _site
+"$BIN/publisher" preview content --port "$PREVIEW_PORT"

@@ -30,6 +30,8 @@ def describe(update: Update, root: Path) -> list[str]:
     lines = [p.format(relative_to=root) for p in update.problems]
     if update.errors:
         lines.append(f"{len(update.errors)} errors: the last good version stays served")
+    elif update.generation == 1:
+        lines.append(f"built {len(update.changed)} pages in {update.seconds * 1000:.0f} ms")
     else:
         lines.append(
             f"rebuilt in {update.seconds * 1000:.0f} ms: {len(update.changed)} pages changed"
