@@ -37,7 +37,13 @@ def merge_index(
             IndexEntry(entry.type, entry.entity_id, parent, entry.title, entry.slug)
         )
 
-    merged: list[IndexEntry] = []
+    return flatten(children)
+
+
+def flatten(children: dict[str | None, list[IndexEntry]]) -> list[IndexEntry]:
+    """A tree given as parent id -> children, as the index's flat list: each group followed
+    by its contents, depth first, from the top level (None)."""
+    flat: list[IndexEntry] = []
     seen: set[str] = set()
 
     def visit(parent: str | None) -> None:
@@ -45,9 +51,9 @@ def merge_index(
             if entry.entity_id in seen:  # a malformed index naming an entity twice
                 continue
             seen.add(entry.entity_id)
-            merged.append(entry)
+            flat.append(entry)
             if entry.type == "ARTICLE_GROUP":
                 visit(entry.entity_id)
 
     visit(None)
-    return merged
+    return flat

@@ -13,6 +13,7 @@ from typing import Any
 
 from publisher.plain import IndexEntry, PlainClient, PlainError, RemoteGroup, RemoteIndex
 from publisher.sync.apply import PublishError, run_concurrently
+from publisher.sync.navigation import flatten
 from publisher.sync.plan import Plan
 from publisher.sync.state import RemoteState
 
@@ -56,7 +57,10 @@ def _position(index: RemoteIndex, entity_id: str) -> dict[str, Any] | None:
 
 
 def write_snapshot(plan: Plan, remote: RemoteState, backups_dir: Path) -> Path:
-    groups_by_id = remote.group_by_id
+    def group_slug(group_id: str | None) -> str | None:
+        group = remote.group_by_id.get(group_id) if group_id else None
+        return group.slug if group else None
+
     data = {
         "version": SNAPSHOT_VERSION,
         "helpCenterId": remote.help_center_id,
@@ -66,9 +70,7 @@ def write_snapshot(plan: Plan, remote: RemoteState, backups_dir: Path) -> Path:
                 "id": group.id,
                 "slug": group.slug,
                 "name": group.name,
-                "parentSlug": groups_by_id[group.parent_id].slug
-                if group.parent_id in groups_by_id
-                else None,
+                "parentSlug": group_slug(group.parent_id),
                 "place": _position(remote.index, group.id),
             }
             for group in plan.orphan_groups
@@ -82,9 +84,7 @@ def write_snapshot(plan: Plan, remote: RemoteState, backups_dir: Path) -> Path:
                 "icon": article.icon,
                 "status": article.status,
                 "contentHtml": article.content_html,
-                "groupSlug": groups_by_id[article.group_id].slug
-                if article.group_id in groups_by_id
-                else None,
+                "groupSlug": group_slug(article.group_id),
                 "place": _position(remote.index, article.id),
             }
             for article in plan.orphan_articles
@@ -259,17 +259,4 @@ def _insert_places(
         if len(waiting) == len(pending):
             raise RestoreError("the snapshot's navigation places form a cycle")
         pending = waiting
-    return _flatten(children)
-
-
-def _flatten(children: dict[str | None, list[IndexEntry]]) -> list[IndexEntry]:
-    out: list[IndexEntry] = []
-
-    def visit(parent: str | None) -> None:
-        for entry in children.get(parent, []):
-            out.append(entry)
-            if entry.type == "ARTICLE_GROUP":
-                visit(entry.entity_id)
-
-    visit(None)
-    return out
+    return flatten(children)
