@@ -38,7 +38,7 @@ def test_publish_then_nothing_to_do(tmp_path: Path, emulator: Emulator) -> None:
     second = invoke(emulator, "publish", str(tmp_path))
     assert second.exit_code == 0
     assert "created 0, updated 0, unchanged 24" in second.output
-    assert "requests 4" in second.output
+    assert "requests 3" in second.output
 
 
 def test_plan_json_lists_actions_and_sends_nothing(tmp_path: Path, emulator: Emulator) -> None:

@@ -116,8 +116,8 @@ def test_second_publish_sends_no_mutation_and_few_reads(tmp_path: Path, emulator
     outcome, sent = run(emulator, project)
     assert sent == {}
     assert outcome.applied is not None and outcome.applied.unchanged == 24
-    # One page of articles, one of groups, the index before planning and before writing.
-    assert outcome.requests == 4
+    # One page of articles, one of groups, and the index: nothing to write, so no re-read.
+    assert outcome.requests == 3
 
 
 def test_one_edited_article_is_one_upsert_and_no_index_call(

@@ -94,6 +94,7 @@ class Applier:
         self.image_urls: dict[str, str] = {
             action.image.digest: action.url for action in plan.images if action.url
         }
+        self.local_images = {action.image.rel_path: action.image for action in plan.images}
 
     # Groups -----------------------------------------------------------------------------
 
@@ -160,7 +161,7 @@ class Applier:
         html = article_html(
             self.site,
             self.site.content.articles[desired.slug],
-            self._local_images(),
+            self.local_images,
             self.image_urls,
         )
         try:
@@ -204,9 +205,6 @@ class Applier:
                 raise
             return self._upsert(desired, html, found.id)
 
-    def _local_images(self) -> dict[str, LocalImage]:
-        return {action.image.rel_path: action.image for action in self.plan.images}
-
     # Index ------------------------------------------------------------------------------
 
     def _write_index(self, drop: Iterable[str]) -> None:
@@ -249,5 +247,9 @@ class Applier:
             self._apply_article,
             self.concurrency,
         )
-        self._write_index(drop_from_index)
+        drop = list(drop_from_index)
+        wrote = self.result.groups_created or self.result.created or self.result.updated
+        if wrote or drop or self.plan.nav_changed:
+            self._write_index(drop)
+        # else: nothing was written and the index read moments ago needs no change.
         return self.result

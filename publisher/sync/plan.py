@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from publisher.content.model import Article
 from publisher.plain import IndexEntry, RemoteArticle, RemoteGroup
+from publisher.render.canonical import same_content
 from publisher.render.markdown import ImageRef
 from publisher.site.compiler import CompiledSite
 from publisher.sync.images import LocalImage, local_image
@@ -155,9 +156,11 @@ def _changed_fields(
         "icon": (desired.icon or None, remote.icon or None),
         "status": (desired.status, remote.status),
         "group": (group_id, remote.group_id),
-        "contentHtml": (html, remote.content_html),
     }
-    return tuple(name for name, (mine, theirs) in pairs.items() if mine != theirs)
+    changed = [name for name, (mine, theirs) in pairs.items() if mine != theirs]
+    if not same_content(html, remote.content_html):
+        changed.append("contentHtml")
+    return tuple(changed)
 
 
 class _Matcher:

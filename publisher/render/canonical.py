@@ -1,0 +1,62 @@
+"""A canonical form of article HTML, for deciding whether two versions say the same thing.
+
+Plain (or a person in Plain's editor) may store HTML that differs from ours only in layout:
+newlines between tags, attribute order, character references, heading ids our renderer adds.
+Comparing canonical forms keeps such differences from being published again and again,
+while any change to text, structure, links or formatting still counts.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+_WHITESPACE = re.compile(r"\s+")
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_VOID = {"br", "hr", "img", "input", "col", "wbr", "area"}
+
+
+class _Canonicalizer(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.pre_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        kept = sorted(
+            (name, value or "")
+            for name, value in attrs
+            if not (name == "id" and tag in _HEADINGS)  # anchors our renderer derives
+        )
+        self.parts.append(f"<{tag}{''.join(f' {n}={v!r}' for n, v in kept)}>")
+        if tag == "pre":
+            self.pre_depth += 1
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _VOID:
+            return
+        self.parts.append(f"</{tag}>")
+        if tag == "pre" and self.pre_depth:
+            self.pre_depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.pre_depth:
+            self.parts.append(data)
+            return
+        text = _WHITESPACE.sub(" ", data)
+        if text.strip():
+            self.parts.append(text.strip())
+
+
+def canonical_html(html: str) -> str:
+    parser = _Canonicalizer()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def same_content(a: str, b: str) -> bool:
+    return a == b or canonical_html(a) == canonical_html(b)
