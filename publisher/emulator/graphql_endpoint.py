@@ -8,6 +8,7 @@ from importlib import resources
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     GraphQLError,
     GraphQLSchema,
     OperationType,
@@ -49,6 +50,9 @@ class _BadRequest(Exception):
         self.errors = errors
 
 
+_DOCUMENT_CACHE_SIZE = 256
+
+
 def _graphql_errors(errors: list[GraphQLError], code: str) -> _BadRequest:
     formatted = []
     for error in errors:
@@ -72,6 +76,7 @@ class GraphQLEndpoint:
         self.service = service
         self.files = files
         self.faults = faults
+        self._documents: dict[str, DocumentNode] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -146,6 +151,24 @@ class GraphQLEndpoint:
         user_id = self.service.store.machine_user_for_key(key.strip())
         return None if user_id is None else Actor(user_id)
 
+    def _checked_document(self, query: str) -> DocumentNode:
+        """Parsed and validated once per query text: clients send the same few operations
+        over and over, and validation costs more than running them."""
+        cached = self._documents.get(query)
+        if cached is not None:
+            return cached
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            raise _graphql_errors([error], "GRAPHQL_PARSE_FAILED") from None
+        problems = validate(self.schema, document)
+        if problems:
+            raise _graphql_errors(problems, "GRAPHQL_VALIDATION_FAILED")
+        if len(self._documents) >= _DOCUMENT_CACHE_SIZE:
+            self._documents.pop(next(iter(self._documents)))
+        self._documents[query] = document
+        return document
+
     def _prepare(self, body: bytes) -> tuple[Any, dict[str, Any] | None, str | None, bool]:
         try:
             payload = json.loads(body)
@@ -159,13 +182,7 @@ class GraphQLEndpoint:
             raise _BadRequest([{"message": "`variables` must be an object"}])
         if operation_name is not None and not isinstance(operation_name, str):
             raise _BadRequest([{"message": "`operationName` must be a string"}])
-        try:
-            document = parse(payload["query"])
-        except GraphQLError as error:
-            raise _graphql_errors([error], "GRAPHQL_PARSE_FAILED") from None
-        problems = validate(self.schema, document)
-        if problems:
-            raise _graphql_errors(problems, "GRAPHQL_VALIDATION_FAILED")
+        document = self._checked_document(payload["query"])
         operation = get_operation_ast(document, operation_name)
         if operation is None:
             message = "Unknown operation name" if operation_name else "Name the operation to run"
