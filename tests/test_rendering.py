@@ -64,7 +64,9 @@ def test_every_heading_level_gets_an_anchor() -> None:
 def test_code_is_highlighted_with_inline_styles() -> None:
     html = html_of("```python\ndef f():\n    return 1\n```\n\n```nosuchlang\n<b>x</b>\n```")
     assert '<span style="color:#007020;font-weight:bold">def</span>' in html
-    assert "class=" not in html.split("<pre", 1)[1].split("</pre>", 1)[0]
+    first_block = html.split("<pre", 1)[1].split("</pre>", 1)[0]
+    assert '<code class="language-python">' in first_block  # kept so `pull` can write it back
+    assert "<code>&lt;b&gt;" in html  # an unknown language gets no class
     assert "&lt;b&gt;x&lt;/b&gt;" in html  # unknown language: escaped, not interpreted
 
 

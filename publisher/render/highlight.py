@@ -8,7 +8,7 @@ from functools import lru_cache
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
+from pygments.lexers import get_all_lexers, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 STYLE = "friendly"
@@ -32,4 +32,11 @@ def highlight_code(code: str, language: str, _attrs: str = "") -> str:
     language = language.strip().split(maxsplit=1)[0].lower() if language.strip() else ""
     lexer = _lexer(language) if language else None
     body = highlight(code, lexer, _FORMATTER) if lexer else html.escape(code)
-    return f'<pre style="{_PRE_STYLE}"><code>{body}</code></pre>\n'
+    # The language stays on the element (harmless in Plain) so `pull` can write it back.
+    code_class = f' class="language-{html.escape(language)}"' if lexer else ""
+    return f'<pre style="{_PRE_STYLE}"><code{code_class}>{body}</code></pre>\n'
+
+
+def language_classes() -> set[str]:
+    """`language-<alias>` for every language Pygments knows: the classes code may carry."""
+    return {f"language-{alias}" for _, aliases, _, _ in get_all_lexers() for alias in aliases}

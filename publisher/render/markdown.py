@@ -35,7 +35,7 @@ from publisher.render.highlight import highlight_code
 from publisher.render.sanitize import sanitize
 
 # Bump when anything changes the HTML for the same Markdown: it is part of the cache key.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 
 PLACEHOLDER_RE = re.compile(r'(href|src)="/__publisher__/(link|image)/(\d+)"')
 _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")

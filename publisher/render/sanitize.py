@@ -6,6 +6,8 @@ import re
 
 import nh3
 
+from publisher.render.highlight import language_classes
+
 _TAGS = set(nh3.ALLOWED_TAGS) | {"section", "input"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _ATTRIBUTES: dict[str, set[str]] = {
@@ -45,6 +47,7 @@ _STYLE_PROPERTIES = {
 _CLASSES = {
     "div": {"admonition", "note", "tip", "info", "warning", "danger", "important", "caution"},
     "p": {"admonition-title"},
+    "code": language_classes(),
     "ul": {"contains-task-list"},
     "li": {"task-list-item", "footnote-item"},
     "input": {"task-list-item-checkbox"},
@@ -74,4 +77,5 @@ _CLEANER = nh3.Cleaner(
 
 def sanitize(html: str) -> str:
     """Remove scripts, event handlers, unsafe URLs and anything not in the lists above."""
-    return _NON_CHECKBOX_INPUT.sub("", _CLEANER.clean(html))
+    cleaned = _CLEANER.clean(html).replace(' class=""', "")  # every class was filtered out
+    return _NON_CHECKBOX_INPUT.sub("", cleaned)
