@@ -60,6 +60,8 @@ _CLASSES = {
 # Task lists need checkboxes; any other <input> (a text field asking for a password...) goes.
 # nh3 has already normalised attributes to `name="value"`, so this pattern is reliable.
 _NON_CHECKBOX_INPUT = re.compile(r'<input(?![^>]*\btype="checkbox")[^>]*>')
+# A class attribute all of whose classes were filtered out; text never holds a raw `<`.
+_EMPTY_CLASS = re.compile(r'(<[a-z][^<>]*?) class=""')
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 _CLEANER = nh3.Cleaner(
@@ -77,5 +79,5 @@ _CLEANER = nh3.Cleaner(
 
 def sanitize(html: str) -> str:
     """Remove scripts, event handlers, unsafe URLs and anything not in the lists above."""
-    cleaned = _CLEANER.clean(html).replace(' class=""', "")  # every class was filtered out
+    cleaned = _EMPTY_CLASS.sub(r"\1", _CLEANER.clean(html))
     return _NON_CHECKBOX_INPUT.sub("", cleaned)
