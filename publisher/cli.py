@@ -43,9 +43,9 @@ def _fail_usage(message: str) -> NoReturn:
     sys.exit(EXIT_USAGE)
 
 
-def _settings(path: Path) -> Settings:
+def _settings(path: Path, target: str | None = None) -> Settings:
     try:
-        return load_settings(path)
+        return load_settings(path, target)
     except ConfigError as exc:
         _fail_usage(str(exc))
 
@@ -142,15 +142,20 @@ HELP_CENTER_OPTION = click.option(
     "--help-center-id", help="Plain help center id (or PLAIN_HELP_CENTER_ID, or the config)."
 )
 API_URL_OPTION = click.option("--api-url", help="GraphQL endpoint (or PLAIN_API_URL).")
+TARGET_OPTION = click.option(
+    "--target", help="A [targets.NAME] table of the config (help center, API URL, key variable)."
+)
 VERBOSE_OPTION = click.option(
     "-v", "--verbose", is_flag=True, help="Show unchanged items, HTML diffs and each request."
 )
 
 
 def _client(settings: Settings, verbose: bool) -> PlainClient:
-    key = os.environ.get("PLAIN_API_KEY", "").strip()
+    key = os.environ.get(settings.api_key_env, "").strip()
     if not key:
-        _fail_usage("set PLAIN_API_KEY to an API key with helpCenter:read and helpCenter:edit")
+        _fail_usage(
+            f"set {settings.api_key_env} to an API key with helpCenter:read and helpCenter:edit"
+        )
     if not settings.help_center_id:
         _fail_usage("no help center: pass --help-center-id or set PLAIN_HELP_CENTER_ID")
     if verbose:
@@ -185,10 +190,16 @@ def _api_failure(error: Exception) -> NoReturn:
 @PATH_ARGUMENT
 @HELP_CENTER_OPTION
 @API_URL_OPTION
+@TARGET_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @VERBOSE_OPTION
 def plan(
-    path: Path, help_center_id: str | None, api_url: str | None, as_json: bool, verbose: bool
+    path: Path,
+    help_center_id: str | None,
+    api_url: str | None,
+    target: str | None,
+    as_json: bool,
+    verbose: bool,
 ) -> None:
     """Show what `publish` would change. Reads the help center; sends no mutation.
 
@@ -197,7 +208,9 @@ def plan(
       PLAIN_API_KEY=... publisher plan --help-center-id hc_01...
       publisher plan --json > plan.json
     """
-    settings = _settings(path).with_overrides(help_center_id=help_center_id, api_url=api_url)
+    settings = _settings(path, target).with_overrides(
+        help_center_id=help_center_id, api_url=api_url
+    )
     compiled = _compiled_or_exit(settings)
     with _client(settings, verbose) as client:
         try:
@@ -220,6 +233,7 @@ def _upload_cache_path(settings: Settings) -> Path:
 @PATH_ARGUMENT
 @HELP_CENTER_OPTION
 @API_URL_OPTION
+@TARGET_OPTION
 @click.option("--prune", is_flag=True, help="Delete articles and groups the content lacks.")
 @click.option("--yes", is_flag=True, help="Allow a prune that deletes more than the set share.")
 @click.option("--dry-run", is_flag=True, help="Plan only, with the same output as publish.")
@@ -229,6 +243,7 @@ def publish(
     path: Path,
     help_center_id: str | None,
     api_url: str | None,
+    target: str | None,
     prune: bool,
     yes: bool,
     dry_run: bool,
@@ -246,8 +261,9 @@ def publish(
       PLAIN_API_KEY=... publisher publish --help-center-id hc_01...
       publisher publish --dry-run
       publisher publish --prune
+      publisher publish --target staging
     """
-    settings = _settings(path).with_overrides(
+    settings = _settings(path, target).with_overrides(
         help_center_id=help_center_id, api_url=api_url, concurrency=concurrency
     )
     compiled = _compiled_or_exit(settings)
@@ -297,8 +313,9 @@ def _progress(console: Console) -> Iterator[ProgressCallback]:
 @main.command()
 @click.argument("snapshot", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @API_URL_OPTION
+@TARGET_OPTION
 @VERBOSE_OPTION
-def restore(snapshot: Path, api_url: str | None, verbose: bool) -> None:
+def restore(snapshot: Path, api_url: str | None, target: str | None, verbose: bool) -> None:
     """Put back what a `publish --prune` deleted, from its snapshot.
 
     Articles come back with the same slugs, content, status, group and place in the
@@ -312,7 +329,7 @@ def restore(snapshot: Path, api_url: str | None, verbose: bool) -> None:
         data = read_snapshot(snapshot)
     except RestoreError as error:
         _fail_usage(str(error))
-    settings = _settings(Path(".")).with_overrides(
+    settings = _settings(Path("."), target).with_overrides(
         api_url=api_url, help_center_id=str(data["helpCenterId"])
     )
     with _client(settings, verbose) as client:

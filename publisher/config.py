@@ -29,6 +29,8 @@ class Settings:
     concurrency: int = 8
     max_article_bytes: int = 1_000_000
     site_name: str = "Help center"
+    api_key_env: str = "PLAIN_API_KEY"  # the variable holding the key; never the key itself
+    target: str | None = None
     config_file: Path | None = None
 
     def with_overrides(self, **values: Any) -> Settings:
@@ -49,6 +51,7 @@ _FILE_KEYS: dict[str, type] = {
     "max_article_bytes": int,
     "site_name": str,
 }
+_TARGET_KEYS: dict[str, type] = {"help_center_id": str, "api_url": str, "api_key_env": str}
 _ENV = {"help_center_id": "PLAIN_HELP_CENTER_ID", "api_url": "PLAIN_API_URL"}
 
 
@@ -80,25 +83,40 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+def _check_table(path: Path, table: dict[str, Any], keys: dict[str, type], where: str) -> None:
+    for key, value in table.items():
+        expected = keys.get(key)
+        if expected is None:
+            hint = difflib.get_close_matches(key, keys, n=1)
+            extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+            raise ConfigError(f"{path}: unknown setting '{where}{key}'{extra}")
+        if not isinstance(value, expected) or isinstance(value, bool):
+            kind = "text" if expected is str else "a whole number"
+            raise ConfigError(f"{path}: '{where}{key}' must be {kind}, got {value!r}")
+
+
 def _validate(path: Path, table: dict[str, Any]) -> dict[str, Any]:
     known = {key: value for key, value in table.items() if key != "targets"}
-    for key, value in known.items():
-        expected = _FILE_KEYS.get(key)
-        if expected is None:
-            hint = difflib.get_close_matches(key, _FILE_KEYS, n=1)
-            extra = f" (did you mean '{hint[0]}'?)" if hint else ""
-            raise ConfigError(f"{path}: unknown setting '{key}'{extra}")
-        if not isinstance(value, expected) or isinstance(value, bool):
-            raise ConfigError(f"{path}: '{key}' must be a {expected.__name__}, got {value!r}")
-    return known
+    _check_table(path, known, _FILE_KEYS, "")
+    targets = table.get("targets", {})
+    if not isinstance(targets, dict):
+        raise ConfigError(f"{path}: 'targets' must be tables like [targets.staging]")
+    for name, target in targets.items():
+        if not isinstance(target, dict):
+            raise ConfigError(f"{path}: 'targets.{name}' must be a table [targets.{name}]")
+        _check_table(path, target, _TARGET_KEYS, f"targets.{name}.")
+    return table
 
 
-def load_settings(path: Path) -> Settings:
+def load_settings(path: Path, target: str | None = None) -> Settings:
     """Settings for the content at `path`: a project folder, or a content folder itself.
 
     A folder with a config file, or with a `content/` folder, is a project folder and its
     content root is the `content` setting (default `content`). Any other folder is the content
     root, and the config file is looked for above it.
+
+    `target` names a `[targets.NAME]` table (a staging and a production help center, say);
+    its settings beat the environment's, since naming a target is the more explicit choice.
     """
     path = path.resolve()
     if not path.exists():
@@ -132,6 +150,14 @@ def load_settings(path: Path) -> Settings:
     for key, variable in _ENV.items():
         if os.environ.get(variable):
             values[key] = os.environ[variable]
+    if target is not None:
+        targets = table.get("targets", {})
+        if target not in targets:
+            known = ", ".join(sorted(targets)) or "none"
+            where = config or "no publisher.toml"
+            raise ConfigError(f"{where}: no target '{target}' (targets: {known})")
+        values.update(targets[target])
+        values["target"] = target
     settings = Settings(**values)
     if settings.concurrency < 1:
         raise ConfigError(f"{config}: 'concurrency' must be at least 1")

@@ -155,3 +155,26 @@ def test_refused_write_names_the_file_and_what_plain_said(
     assert "b.md: Plain said:" in result.output
     assert "title: too long" in result.output
     assert "again is safe" in result.output
+
+
+def test_target_selects_help_center_and_key_variable(tmp_path: Path, emulator: Emulator) -> None:
+    write_tree(tmp_path, {"a.md": article("A")})
+    (tmp_path / "publisher.toml").write_text(
+        f'[targets.staging]\nhelp_center_id = "{emulator.help_center_id}"\n'
+        f'api_url = "{emulator.url}"\napi_key_env = "STAGING_KEY"\n'
+    )
+    missing = invoke(emulator, "plan", str(tmp_path), "--target", "staging", key="")
+    assert missing.exit_code == 2 and "set STAGING_KEY" in missing.output
+    result = invoke(
+        emulator,
+        "publish",
+        str(tmp_path),
+        "--target",
+        "staging",
+        key="",
+        STAGING_KEY=emulator.api_key,
+        PLAIN_HELP_CENTER_ID="hc_somewhere_else",
+        PLAIN_API_URL="http://127.0.0.1:9/graphql/v1",
+    )
+    assert result.exit_code == 0, result.output
+    assert [e["slug"] for e in emulator.index()["navIndex"]] == ["a"]

@@ -67,7 +67,7 @@ def test_env_overrides_file_and_flags_override_env(
     ("text", "message"),
     [
         ('contnet = "x"\n', "unknown setting 'contnet' (did you mean 'content'?)"),
-        ("concurrency = 'many'\n", "'concurrency' must be a int"),
+        ("concurrency = 'many'\n", "'concurrency' must be a whole number"),
         ("concurrency = 0\n", "'concurrency' must be at least 1"),
         ("content = [\n", "invalid TOML"),
     ],
@@ -82,3 +82,63 @@ def test_bad_config_names_the_file(tmp_path: Path, text: str, message: str) -> N
 def test_missing_path_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such folder"):
         load_settings(tmp_path / "nope")
+
+
+TARGETS = """
+help_center_id = "hc_default"
+
+[targets.staging]
+help_center_id = "hc_staging"
+api_url = "http://staging.example/graphql/v1"
+api_key_env = "PLAIN_API_KEY_STAGING"
+
+[targets.production]
+help_center_id = "hc_production"
+"""
+
+
+def test_targets_pick_help_center_url_and_key_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "publisher.toml").write_text(TARGETS)
+    monkeypatch.setenv("PLAIN_HELP_CENTER_ID", "hc_from_env")
+    assert load_settings(tmp_path).help_center_id == "hc_from_env"
+    staging = load_settings(tmp_path, "staging")
+    assert (staging.help_center_id, staging.api_url, staging.api_key_env, staging.target) == (
+        "hc_staging",
+        "http://staging.example/graphql/v1",
+        "PLAIN_API_KEY_STAGING",
+        "staging",
+    )
+    production = load_settings(tmp_path, "production")
+    assert (production.help_center_id, production.api_url, production.api_key_env) == (
+        "hc_production",
+        PLAIN_API_URL,
+        "PLAIN_API_KEY",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "message"),
+    [
+        (TARGETS, "prod", "no target 'prod' (targets: production, staging)"),
+        (
+            '[targets.staging]\nhelp_centre_id = "x"\n',
+            "staging",
+            "unknown setting 'targets.staging.help_centre_id' (did you mean 'help_center_id'?)",
+        ),
+        (
+            '[targets.staging]\napi_key = "plainApiKey_x"\n',
+            "staging",
+            "unknown setting 'targets.staging.api_key'",
+        ),
+        ("targets = 3\n", None, "'targets' must be tables"),
+    ],
+)
+def test_bad_targets_are_usage_errors(
+    tmp_path: Path, text: str, target: str | None, message: str
+) -> None:
+    (tmp_path / "publisher.toml").write_text(text)
+    with pytest.raises(ConfigError) as error:
+        load_settings(tmp_path, target)
+    assert message in str(error.value)
