@@ -24,7 +24,8 @@ from publisher.emulator.command import emulator as emulator_command
 from publisher.pipeline import CompileResult, build_project, compile_project
 from publisher.plain import PlainClient, PlainError
 from publisher.site.builder import OutputError
-from publisher.sync.apply import IndexConflictError, ProgressCallback, PublishError
+from publisher.sync.apply import ProgressCallback, PublishError
+from publisher.sync.navigation import IndexConflictError
 from publisher.sync.prune import PruneRefusedError, RestoreError, read_snapshot
 from publisher.sync.prune import restore as restore_snapshot
 from publisher.sync.publish import PublishOptions, read_and_plan

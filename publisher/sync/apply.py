@@ -18,7 +18,7 @@ from publisher.plain import (
 )
 from publisher.site.compiler import CompiledSite
 from publisher.sync.images import LocalImage
-from publisher.sync.navigation import merge_index
+from publisher.sync.navigation import merge_index, write_index
 from publisher.sync.plan import ArticleAction, GroupAction, Plan, article_html, desired_entries
 from publisher.sync.state import DesiredArticle, NodeKey
 
@@ -33,10 +33,6 @@ class PublishError(Exception):
         self.item = item
         self.error = error
         super().__init__(f"{item}: {error}")
-
-
-class IndexConflictError(Exception):
-    """The index kept changing under us (another writer) beyond the retry bound."""
 
 
 @dataclass
@@ -207,30 +203,21 @@ class Applier:
 
     # Index ------------------------------------------------------------------------------
 
-    def _write_index(self, drop: Iterable[str]) -> None:
-        hc = self.plan.help_center_id
+    def _write_index(self, drop: list[str]) -> None:
         desired = desired_entries(self.plan.navigation, self.result.ids)
-        dropped = list(drop)
-        for attempt in range(1, self.index_attempts + 1):
-            self.result.index_attempts = attempt
-            current = self.client.get_index(hc)
-            merged = merge_index(desired, current.entries, drop=dropped)
-            if merged == list(current.entries):
-                return
-            try:
-                self.client.update_index(hc, hash=current.hash, entries=merged)
-            except PlainError as error:
-                fresh = self.client.get_index(hc)
-                if fresh.hash == current.hash:
-                    raise PublishError("navigation index", error) from None
-                continue  # someone re-indexed in between: re-read, re-merge, retry
+        try:
+            outcome = write_index(
+                self.client,
+                self.plan.help_center_id,
+                lambda current: merge_index(desired, current, drop=drop),
+                attempts=self.index_attempts,
+            )
+        except PlainError as error:
+            raise PublishError("navigation index", error) from None
+        self.result.index_attempts = outcome.attempts
+        if outcome.written:
             self.result.index_written = True
             self.progress("index", "navigation")
-            return
-        raise IndexConflictError(
-            f"the navigation index changed {self.index_attempts} times while publishing "
-            "(another publish or an edit in Plain); everything else is written: run again"
-        )
 
     # The whole run ----------------------------------------------------------------------
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
-from publisher.plain import IndexEntry
+from publisher.plain import IndexEntry, PlainClient, PlainError
 
 
 def merge_index(
@@ -57,3 +58,42 @@ def flatten(children: dict[str | None, list[IndexEntry]]) -> list[IndexEntry]:
 
     visit(None)
     return flat
+
+
+class IndexConflictError(Exception):
+    """The index kept changing under us (another writer) beyond the retry bound."""
+
+
+@dataclass
+class IndexWrite:
+    written: bool
+    attempts: int
+
+
+def write_index(
+    client: PlainClient,
+    help_center_id: str,
+    change: Callable[[list[IndexEntry]], list[IndexEntry]],
+    *,
+    attempts: int = 5,
+) -> IndexWrite:
+    """Read the index, apply `change` to it and write it with the hash just read, unless it
+    comes out the same. When the write fails and a fresh read shows another hash, someone
+    re-indexed in between: read, change and try again, up to `attempts` times. A failure
+    with the hash unchanged is Plain refusing the index itself, and is raised."""
+    for attempt in range(1, attempts + 1):
+        current = client.get_index(help_center_id)
+        entries = change(list(current.entries))
+        if entries == list(current.entries):
+            return IndexWrite(False, attempt)
+        try:
+            client.update_index(help_center_id, hash=current.hash, entries=entries)
+        except PlainError:
+            if client.get_index(help_center_id).hash == current.hash:
+                raise
+            continue
+        return IndexWrite(True, attempt)
+    raise IndexConflictError(
+        f"the navigation index changed {attempts} times while writing it (another publish "
+        "or an edit in Plain); everything else is written: run again"
+    )

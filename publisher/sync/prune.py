@@ -13,7 +13,7 @@ from typing import Any
 
 from publisher.plain import IndexEntry, PlainClient, PlainError, RemoteGroup, RemoteIndex
 from publisher.sync.apply import PublishError, run_concurrently
-from publisher.sync.navigation import flatten
+from publisher.sync.navigation import IndexConflictError, flatten, write_index
 from publisher.sync.plan import Plan
 from publisher.sync.state import RemoteState
 
@@ -205,20 +205,14 @@ def restore(client: PlainClient, snapshot: dict[str, Any], attempts: int = 5) ->
     placed = [(item, "ARTICLE_GROUP") for item in groups if item.get("place") is not None] + [
         (item, "ARTICLE") for item in snapshot["articles"] if item.get("place") is not None
     ]
-    for _ in range(attempts):
-        current = client.get_index(hc)
-        entries = _insert_places(list(current.entries), placed, new_ids)
-        if entries == list(current.entries):
-            return result
-        try:
-            client.update_index(hc, hash=current.hash, entries=entries)
-        except PlainError:
-            if client.get_index(hc).hash == current.hash:
-                raise
-            continue
-        result.index_written = True
-        return result
-    raise RestoreError("the navigation index kept changing; run restore again")
+    try:
+        outcome = write_index(
+            client, hc, lambda current: _insert_places(current, placed, new_ids), attempts=attempts
+        )
+    except IndexConflictError as error:
+        raise RestoreError(str(error)) from None
+    result.index_written = outcome.written
+    return result
 
 
 def _insert_places(
