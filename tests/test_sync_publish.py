@@ -452,3 +452,25 @@ def test_upload_cache_recognises_images_whose_url_hides_the_name(
         plan, _ = read_and_plan(client, compiled(tmp_path), emulator.help_center_id, cache_path)
     assert plan.uploads == []
     assert f'src="{hidden}"' in plan.articles[0].html
+
+
+def test_index_that_keeps_changing_fails_after_the_bound(
+    tmp_path: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from publisher.sync.navigation import IndexConflictError
+
+    write_tree(tmp_path, {"01-a.md": article("A"), "02-b.md": article("B")})
+    run(emulator, tmp_path)
+    (tmp_path / "content/01-a.md").rename(tmp_path / "content/03-a.md")
+    real_update = PlainClient.update_index
+    writes = {"n": 0}
+
+    def always_raced(self: PlainClient, *args: object, **kwargs: object) -> object:
+        writes["n"] += 1
+        emulator.upsert_article(title=f"Other {writes['n']}", slug=f"other-{writes['n']}")
+        return real_update(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PlainClient, "update_index", always_raced)
+    with pytest.raises(IndexConflictError, match="changed 5 times"):
+        run(emulator, tmp_path)
+    assert writes["n"] == 5
