@@ -66,7 +66,8 @@ from publisher.pipeline import compile_project
 from publisher.plain import IndexEntry, PlainClient, PlainError
 from publisher.render.markdown import ImageRef
 from publisher.site.compiler import CompiledSite
-from publisher.sync.apply import IndexConflictError, PublishError
+from publisher.sync.apply import PublishError
+from publisher.sync.navigation import IndexConflictError
 from publisher.sync.publish import PublishOptions, PublishOutcome, publish, read_and_plan
 
 T = TypeVar("T")

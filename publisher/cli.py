@@ -23,6 +23,7 @@ from publisher.content.model import Problem
 from publisher.emulator.command import emulator as emulator_command
 from publisher.pipeline import CompileResult, build_project, compile_project
 from publisher.plain import PlainClient, PlainError
+from publisher.pull import PullConflictError, PullError, pull_help_center
 from publisher.site.builder import OutputError
 from publisher.sync.apply import ProgressCallback, PublishError
 from publisher.sync.navigation import IndexConflictError
@@ -309,6 +310,55 @@ def _progress(console: Console) -> Iterator[ProgressCallback]:
     ) as bar:
         task = bar.add_task("publishing", total=None)
         yield lambda phase, item: bar.update(task, description=f"{phase}: {item}")
+
+
+@main.command()
+@PATH_ARGUMENT
+@HELP_CENTER_OPTION
+@API_URL_OPTION
+@TARGET_OPTION
+@click.option(
+    "--force", is_flag=True, help="Overwrite files the help center has (others are left alone)."
+)
+@VERBOSE_OPTION
+def pull(
+    path: Path,
+    help_center_id: str | None,
+    api_url: str | None,
+    target: str | None,
+    force: bool,
+    verbose: bool,
+) -> None:
+    """Write an existing help center as content: Markdown, _group.yml, ids pinned.
+
+    Refuses to overwrite any file unless --force (nothing is written then).
+
+    \b
+    Examples:
+      PLAIN_API_KEY=... publisher pull --help-center-id hc_01...
+      publisher pull --force
+    """
+    settings = _settings(path, target).with_overrides(
+        help_center_id=help_center_id, api_url=api_url
+    )
+    with _client(settings, verbose) as client:
+        try:
+            result = pull_help_center(
+                client, str(settings.help_center_id), settings.content_dir, force=force
+            )
+        except PullConflictError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(EXIT_CONTENT)
+        except PullError as error:
+            _fail_usage(str(error))
+        except PlainError as error:
+            _api_failure(error)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(
+        f"pulled {result.articles} articles and {result.groups} groups into "
+        f"{settings.content_dir} ({len(result.overwritten)} files overwritten)"
+    )
 
 
 @main.command()

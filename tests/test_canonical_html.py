@@ -18,6 +18,10 @@ from publisher.render.canonical import canonical_html, same_content
         ("<p>caf&eacute; &amp; co</p>", "<p>café &amp; co</p>"),
         ("<p>one\n  two</p>", "<p>one two</p>"),
         ("<br/><hr>", "<br><hr/>"),
+        (
+            '<pre style="padding:8px"><code class="language-python"><span style="color:red">print</span>(1)\n</code></pre>',
+            '<pre><code class="language-python">print(1)</code></pre>',
+        ),
     ],
 )
 def test_layout_differences_are_the_same_content(ours: str, theirs: str) -> None:
@@ -33,6 +37,11 @@ def test_layout_differences_are_the_same_content(ours: str, theirs: str) -> None
         ("<pre><code>a\n  b</code></pre>", "<pre><code>a\n b</code></pre>"),  # code keeps spaces
         ('<p id="x">Text</p>', "<p>Text</p>"),  # only heading ids are ours to derive
         ("<ul><li>a</li></ul>", "<ol><li>a</li></ol>"),
+        (
+            '<pre><code class="language-python">print(1)</code></pre>',
+            '<pre><code class="language-ruby">print(1)</code></pre>',
+        ),
+        ("<pre><code><span>print</span>(1)</code></pre>", "<pre><code>print(2)</code></pre>"),
     ],
 )
 def test_visible_differences_are_changes(ours: str, theirs: str) -> None:

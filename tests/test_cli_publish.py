@@ -178,3 +178,18 @@ def test_target_selects_help_center_and_key_variable(tmp_path: Path, emulator: E
     )
     assert result.exit_code == 0, result.output
     assert [e["slug"] for e in emulator.index()["navIndex"]] == ["a"]
+
+
+def test_pull_writes_content_and_refuses_to_overwrite(tmp_path: Path, emulator: Emulator) -> None:
+    emulator.upsert_article(title="Written in Plain", slug="in-plain", contentHtml="<p>Hi</p>")
+    (tmp_path / "publisher.toml").write_text("")
+    first = invoke(emulator, "pull", str(tmp_path))
+    assert first.exit_code == 0, first.output
+    assert "pulled 1 articles and 0 groups" in first.output
+    pulled = (tmp_path / "content/01-in-plain.md").read_text()
+    assert "title: Written in Plain" in pulled and "Hi" in pulled
+    again = invoke(emulator, "pull", str(tmp_path))
+    assert again.exit_code == 1 and "01-in-plain.md" in again.output
+    assert invoke(emulator, "pull", str(tmp_path), "--force").exit_code == 0
+    planned = invoke(emulator, "plan", str(tmp_path))
+    assert "Plan: 0 to create, 0 to update, 1 unchanged" in planned.output

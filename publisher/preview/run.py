@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import webbrowser
 from collections.abc import Callable
@@ -52,6 +53,9 @@ def run_preview(
     live = LiveSite(settings)
     for line in describe(live.rebuild(), cwd):
         echo(line)
+    # The first build's objects mostly live as long as the server: keeping them out of the
+    # collector's full passes takes tens of milliseconds off the rebuilds that follow.
+    gc.freeze()
     broadcaster = Broadcaster()
 
     def on_change(paths: set[Path], templates_changed: bool) -> None:

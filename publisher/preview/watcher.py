@@ -13,7 +13,7 @@ from watchdog.observers.polling import PollingObserver
 
 from publisher.content.loader import is_ignored_name
 
-DEBOUNCE_SECONDS = 0.02  # an editor's save is several events within a few milliseconds
+DEBOUNCE_SECONDS = 0.01  # an editor's save is several events within a millisecond or two
 MAX_DELAY_SECONDS = 0.25  # but a steady stream of events must not postpone a rebuild forever
 
 RebuildCallback = Callable[[set[Path], bool], None]  # (changed paths, templates changed)

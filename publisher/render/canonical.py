@@ -21,14 +21,19 @@ class _Canonicalizer(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.pre_depth = 0
+        self.after_text = False  # the last part is text inside <pre>
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.pre_depth and tag == "span":
+            return  # highlighting follows from the code and its language, both compared
         kept = sorted(
             (name, value or "")
             for name, value in attrs
-            if not (name == "id" and tag in _HEADINGS)  # anchors our renderer derives
+            # Anchors and the code box's look are ours to derive, not content.
+            if not (name == "id" and tag in _HEADINGS) and not (name == "style" and tag == "pre")
         )
         self.parts.append(f"<{tag}{''.join(f' {n}={v!r}' for n, v in kept)}>")
+        self.after_text = False
         if tag == "pre":
             self.pre_depth += 1
 
@@ -36,15 +41,22 @@ class _Canonicalizer(HTMLParser):
         self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _VOID:
+        if tag in _VOID or (self.pre_depth and tag == "span"):
             return
+        if self.pre_depth and tag in ("code", "pre") and self.after_text:
+            self.parts[-1] = self.parts[-1].removesuffix("\n")  # a fence ends with a newline
         self.parts.append(f"</{tag}>")
+        self.after_text = False
         if tag == "pre" and self.pre_depth:
             self.pre_depth -= 1
 
     def handle_data(self, data: str) -> None:
         if self.pre_depth:
-            self.parts.append(data)
+            if self.after_text:  # text split by the spans left out above
+                self.parts[-1] += data
+            else:
+                self.parts.append(data)
+            self.after_text = True
             return
         text = _WHITESPACE.sub(" ", data)
         if text.strip():

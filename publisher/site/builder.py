@@ -15,7 +15,6 @@ from markupsafe import Markup
 
 import publisher
 from publisher.content.model import Article, Group, Node
-from publisher.render.markdown import RenderedBody
 from publisher.site.compiler import CompiledSite, article_url, local_image_url
 
 # Written into every built site so a rebuild never replaces a folder it did not create.
@@ -107,19 +106,29 @@ def _open_keys(group: Group | None) -> frozenset[str]:
 
 
 class PageMemo:
-    """Article pages from the previous rendering, with what each was rendered from, so a
-    rebuild renders again only the pages whose inputs changed (the preview's rebuilds)."""
+    """Pages from the previous rendering, with what each was rendered from, so a rebuild
+    renders again only the pages whose inputs changed (the preview's rebuilds)."""
 
     def __init__(self) -> None:
-        self.pages: dict[str, tuple[RenderedBody, tuple[Any, ...], str]] = {}
+        self.nav_signature: str | None = None
+        self.nav_generation = 0  # goes up whenever the navigation (titles, order, ...) changes
+        self.sidebars: dict[frozenset[str], Markup] = {}
+        self.pages: dict[str, tuple[object, tuple[Any, ...], str]] = {}
 
-    def get(self, path: str, body: RenderedBody, inputs: tuple[Any, ...]) -> str | None:
+    def get(self, path: str, body: object, inputs: tuple[Any, ...]) -> str | None:
         entry = self.pages.get(path)
-        # The body is compared by identity: the render cache hands back the same object
-        # for unchanged Markdown, and the memo keeps it alive so the identity stays unique.
+        # A body is compared by identity: the render cache hands back the same object for
+        # unchanged Markdown, and the memo keeps it alive so the identity stays unique.
         if entry is not None and entry[0] is body and entry[1] == inputs:
             return entry[2]
         return None
+
+    def use_navigation(self, nav: list[dict[str, Any]]) -> None:
+        signature = repr(nav)
+        if signature != self.nav_signature:
+            self.nav_signature = signature
+            self.nav_generation += 1
+            self.sidebars = {}
 
 
 def render_site(
@@ -127,61 +136,82 @@ def render_site(
 ) -> SiteFiles:
     content = site.content
     nav = [_nav_entry(node) for node in content.top]
+    memo = memo or PageMemo()
+    memo.use_navigation(nav)
     sidebar_template = env.get_template("sidebar.html")
-    sidebars: dict[frozenset[str], Markup] = {}
+    rendered: dict[str, tuple[object, tuple[Any, ...], str]] = {}
 
-    def sidebar(open_at: Group | None) -> Markup:
+    def sidebar(keys: frozenset[str]) -> Markup:
         # One rendering per open path, shared by every page on that path.
-        keys = _open_keys(open_at)
-        if keys not in sidebars:
-            sidebars[keys] = Markup(sidebar_template.render(nav=nav, open_keys=keys))
-        return sidebars[keys]
+        if keys not in memo.sidebars:
+            memo.sidebars[keys] = Markup(sidebar_template.render(nav=nav, open_keys=keys))
+        return memo.sidebars[keys]
+
+    def page(path: str, body: object, inputs: tuple[Any, ...], render: Any) -> str:
+        html = memo.get(path, body, (memo.nav_generation, *inputs))
+        if html is None:
+            html = render()
+        rendered[path] = (body, (memo.nav_generation, *inputs), html)
+        return html
 
     common = {"site": {"name": site_name}}
+    index_template = env.get_template("index.html")
     pages = {
-        "index.html": env.get_template("index.html").render(
-            cards=nav, sidebar=sidebar(None), **common
+        "index.html": page(
+            "index.html",
+            None,
+            (),
+            lambda: index_template.render(cards=nav, sidebar=sidebar(frozenset()), **common),
         )
     }
     article_template = env.get_template("article.html")
     group_template = env.get_template("group.html")
-    rendered: dict[str, tuple[RenderedBody, tuple[Any, ...], str]] = {}
     for node in content.walk():
+        path = page_path(node)
         entry = _nav_entry(node)
         if isinstance(node, Group):
-            pages[page_path(node)] = group_template.render(
-                group=entry,
-                cards=entry["children"],
-                breadcrumbs=_breadcrumbs(node.parent),
-                active_key=entry["key"],
-                sidebar=sidebar(node),
-                **common,
+            keys = _open_keys(node)
+            breadcrumbs = _breadcrumbs(node.parent)
+            pages[path] = page(
+                path,
+                None,
+                (keys,),
+                lambda entry=entry, keys=keys, breadcrumbs=breadcrumbs: group_template.render(
+                    group=entry,
+                    cards=entry["children"],
+                    breadcrumbs=breadcrumbs,
+                    active_key=entry["key"],
+                    sidebar=sidebar(keys),
+                    **common,
+                ),
             )
             continue
-        path = page_path(node)
-        body = site.bodies[node.slug]
+        keys = _open_keys(node.group)
         breadcrumbs = _breadcrumbs(node.group)
-        page_sidebar = sidebar(node.group)
         inputs = (
             tuple(entry.items()),
             tuple(tuple(c.items()) for c in breadcrumbs),
-            str(page_sidebar),
+            keys,
             site.link_urls(node),
         )
-        html = memo.get(path, body, inputs) if memo else None
-        if html is None:
+
+        def render_article(
+            node: Article = node,
+            entry: dict[str, Any] = entry,
+            keys: frozenset[str] = keys,
+            breadcrumbs: list[dict[str, str]] = breadcrumbs,
+        ) -> str:
             article = {**entry, "html": Markup(site.article_html(node, local_image_url))}
-            html = article_template.render(
+            return article_template.render(
                 article=article,
                 breadcrumbs=breadcrumbs,
                 active_key=entry["key"],
-                sidebar=page_sidebar,
+                sidebar=sidebar(keys),
                 **common,
             )
-        rendered[path] = (body, inputs, html)
-        pages[path] = html
-    if memo is not None:
-        memo.pages = rendered
+
+        pages[path] = page(path, site.bodies[node.slug], inputs, render_article)
+    memo.pages = rendered
     copies = {f"assets/{rel}": path for rel, path in sorted(content.images.items())}
     return SiteFiles(pages, copies)
 

@@ -61,6 +61,7 @@ class RenderCache:
         self.hits = 0
         self.misses = 0
         self._memory: dict[str, RenderedBody] = {}
+        self._keys: dict[tuple[str, int], tuple[str, str]] = {}  # (path, line) -> (markdown, key)
 
     def _path(self, directory: Path, key: str) -> Path:
         return directory / key[:2] / f"{key}.json"
@@ -79,9 +80,20 @@ class RenderCache:
         self.hits += 1
         return body
 
+    def key_for(self, markdown: str, rel_path: str, first_line: int) -> str:
+        """`cache_key`, remembered per file: comparing the Markdown with the last version
+        is far cheaper than hashing it again, and most files did not change."""
+        known = self._keys.get((rel_path, first_line))
+        if known is not None and known[0] == markdown:
+            return known[1]
+        key = cache_key(markdown, rel_path, first_line)
+        self._keys[(rel_path, first_line)] = (markdown, key)
+        return key
+
     def retain(self, keys: set[str]) -> None:
         """Forget the in-memory bodies not in `keys` (a long preview edits many versions)."""
         self._memory = {key: body for key, body in self._memory.items() if key in keys}
+        self._keys = {where: known for where, known in self._keys.items() if known[1] in keys}
 
     def put(self, key: str, body: RenderedBody) -> None:
         self._memory[key] = body

@@ -64,7 +64,11 @@ def render_bodies(
     todo: list[tuple[Article, str]] = []
     used: set[str] = set()
     for article in articles:
-        key = cache_key(article.body, article.rel_path, article.body_line)
+        key = (
+            cache.key_for(article.body, article.rel_path, article.body_line)
+            if cache
+            else cache_key(article.body, article.rel_path, article.body_line)
+        )
         used.add(key)
         cached = cache.get(key) if cache else None
         if cached is not None:

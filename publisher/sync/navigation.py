@@ -41,6 +41,15 @@ def merge_index(
     return flatten(children)
 
 
+def tree_order(entries: Sequence[IndexEntry]) -> list[IndexEntry]:
+    """The same tree, listed depth first: Plain may list a new entry at the very end, after
+    other groups' contents, which is the same sidebar."""
+    children: dict[str | None, list[IndexEntry]] = {}
+    for entry in entries:
+        children.setdefault(entry.parent_id, []).append(entry)
+    return flatten(children)
+
+
 def flatten(children: dict[str | None, list[IndexEntry]]) -> list[IndexEntry]:
     """A tree given as parent id -> children, as the index's flat list: each group followed
     by its contents, depth first, from the top level (None)."""
@@ -84,7 +93,7 @@ def write_index(
     for attempt in range(1, attempts + 1):
         current = client.get_index(help_center_id)
         entries = change(list(current.entries))
-        if entries == list(current.entries):
+        if entries == tree_order(current.entries):
             return IndexWrite(False, attempt)
         try:
             client.update_index(help_center_id, hash=current.hash, entries=entries)

@@ -13,7 +13,7 @@ from publisher.render.canonical import same_content
 from publisher.render.markdown import ImageRef
 from publisher.site.compiler import CompiledSite
 from publisher.sync.images import LocalImage, local_image
-from publisher.sync.navigation import merge_index
+from publisher.sync.navigation import merge_index, tree_order
 from publisher.sync.state import (
     DesiredArticle,
     DesiredGroup,
@@ -312,7 +312,7 @@ def _describe_navigation(plan: Plan, remote: RemoteState, group_ids: dict[str, s
         titles[ids[key]] = article_action.desired.title
     before = list(remote.index.entries)
     after = merge_index(desired_entries(plan.navigation, ids), before)
-    plan.nav_changed = after != before
+    plan.nav_changed = after != tree_order(before)
     plan.nav_before = _outline(before, lambda e: remote.title_of(e))
     plan.nav_after = _outline(after, lambda e: titles.get(e.entity_id) or remote.title_of(e))
 
