@@ -18,6 +18,7 @@ from content_factory import article, write_tree
 from publisher.config import load_settings
 from publisher.pipeline import compile_project
 from publisher.plain import PlainClient, RetryPolicy
+from publisher.sync.navigation import tree_order
 from publisher.sync.publish import PublishOptions, publish
 
 FAST_RETRIES = RetryPolicy(max_attempts=10, initial_backoff=0.01, max_backoff=0.2, max_total=60)
@@ -48,7 +49,8 @@ def assert_exact_state(emulator: Emulator, project: Path) -> None:
         g.id: ("group", g.slug) for g in groups
     }
     actual = [
-        (slug_of[e.entity_id], slug_of[e.parent_id] if e.parent_id else None) for e in index.entries
+        (slug_of[e.entity_id], slug_of[e.parent_id] if e.parent_id else None)
+        for e in tree_order(index.entries)
     ]
     expected = []
     for node in site.content.walk():

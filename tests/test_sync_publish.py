@@ -13,6 +13,7 @@ from publisher.config import load_settings
 from publisher.pipeline import compile_project
 from publisher.plain import IndexEntry, PlainClient
 from publisher.site.compiler import CompiledSite
+from publisher.sync.navigation import tree_order
 from publisher.sync.publish import PublishOptions, PublishOutcome, publish, read_and_plan
 
 SAMPLE = Path(__file__).resolve().parents[1] / "content"
@@ -59,7 +60,8 @@ def read_back(emulator: Emulator) -> tuple[dict, dict, list[IndexEntry]]:
     with PlainClient(emulator.url, emulator.api_key) as client:
         articles = {a.slug: a for a in client.list_articles(emulator.help_center_id)}
         groups = {g.id: g for g in client.list_groups(emulator.help_center_id)}
-        index = list(client.get_index(emulator.help_center_id).entries)
+        # Plain may list a new entry at the very end: the same tree, which is what counts.
+        index = tree_order(client.get_index(emulator.help_center_id).entries)
     return articles, groups, index
 
 
@@ -159,10 +161,12 @@ def test_move_between_groups_and_rename_group(tmp_path: Path, emulator: Emulator
     (tmp_path / "content/one/c.md").write_text(article("C"))
     (tmp_path / "content/one/_group.yml").write_text("name: Number one\n")
     _, sent = run(emulator, tmp_path)
+    # The index is written only if Plain did not already put the moved and the new article
+    # where the content wants them (that depends on the order the two upserts landed in).
+    assert sent.pop("UpdateHelpCenterIndex", 0) <= 1
     assert sent == {
         "UpdateHelpCenterArticleGroup": 1,
         "UpsertHelpCenterArticle": 2,  # a moves, c is new
-        "UpdateHelpCenterIndex": 1,
     }
     articles, groups, index = read_back(emulator)
     by_slug = {g.slug: g for g in groups.values()}
