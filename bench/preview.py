@@ -40,11 +40,9 @@ Run it from the repository root:
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import math
 import os
-import platform
 import queue
 import re
 import secrets
@@ -59,17 +57,24 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import httpx
+from common import (
+    BENCH_DIR,
+    BenchError,
+    ensure_mkdocs,
+    machine,
+    now,
+    print_report,
+    publisher_command,
+    run_main,
+    write_project_config,
+)
 from corpus import DEFAULT_SEED, Corpus, CorpusSpec, PlannedArticle, write_corpus
 
-BENCH_DIR = Path(__file__).resolve().parent
 WORK_DIR = BENCH_DIR / ".work" / "preview"
-MKDOCS_VENV = BENCH_DIR / ".venv-mkdocs"
-MKDOCS_EXTENSIONS = ("tables", "admonition", "fenced_code", "toc", "footnotes", "def_list")
 EVENTS_PATH = "__publisher__/events"
 
 PUBLISHER_MAX_MEDIAN_MS = 100.0
@@ -84,55 +89,13 @@ MKDOCS_BUILT_RE = re.compile(r"Documentation built in ([0-9.]+) seconds")
 MKDOCS_SCRIPT_RE = re.compile(r"livereload\((\d+), (\d+)\)")
 
 
-class BenchError(Exception):
-    """The benchmark cannot go on: a server does not start or does not see a save."""
-
-
 # The benchmark project -----------------------------------------------------------------------
 
 
 def prepare_project(project: Path, spec: CorpusSpec) -> Corpus:
     """A publisher.toml and an mkdocs.yml beside a freshly generated content folder."""
-    project.mkdir(parents=True, exist_ok=True)
-    (project / "publisher.toml").write_text(
-        'content = "content"\nsite_name = "Benchmark help center"\n', encoding="utf-8"
-    )
-    extensions = "".join(f"  - {name}\n" for name in MKDOCS_EXTENSIONS)
-    (project / "mkdocs.yml").write_text(
-        f"site_name: Benchmark help center\ndocs_dir: content\nmarkdown_extensions:\n{extensions}",
-        encoding="utf-8",
-    )
+    write_project_config(project, mkdocs=True)
     return write_corpus(project / "content", spec)
-
-
-def publisher_command() -> Path:
-    beside = Path(sys.executable).parent / "publisher"
-    found = beside if beside.exists() else shutil.which("publisher")
-    if found is None:
-        raise BenchError("the `publisher` command is not installed in this environment")
-    return Path(found)
-
-
-def ensure_mkdocs() -> Path:
-    mkdocs = MKDOCS_VENV / "bin" / "mkdocs"
-    if not mkdocs.exists():
-        print(f"installing mkdocs into {MKDOCS_VENV} ...", flush=True)
-        subprocess.run([sys.executable, "-m", "venv", str(MKDOCS_VENV)], check=True)
-        subprocess.run(
-            [str(MKDOCS_VENV / "bin" / "python"), "-m", "pip", "install", "-q", "mkdocs"],
-            check=True,
-        )
-    return mkdocs
-
-
-def mkdocs_version() -> str:
-    proc = subprocess.run(
-        [str(MKDOCS_VENV / "bin" / "python"), "-c", "import mkdocs; print(mkdocs.__version__)"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return proc.stdout.strip() or "unknown"
 
 
 def free_port() -> int:
@@ -530,10 +493,6 @@ def wait_for_page(client: httpx.Client, url: str, timeout: float = 30) -> str:
 # Report --------------------------------------------------------------------------------------
 
 
-def verdict(ok: bool) -> str:
-    return "ok" if ok else "MISSED"
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Measure save-to-reload latency of publisher preview against mkdocs serve."
@@ -597,15 +556,8 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
 
     ratio = mk.median / publisher.median
     return {
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cores": os.cpu_count(),
-            "usable_cores": len(os.sched_getaffinity(0)),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "publisher": version("publisher"),
-            "mkdocs": mkdocs_version(),
-        },
+        "date": now(),
+        "machine": machine(with_mkdocs=True),
         "corpus": {
             "articles": len(corpus.articles),
             "words": corpus.words,
@@ -673,46 +625,21 @@ def report(figures: dict[str, Any]) -> None:
             f"{figures['ratio_mkdocs_to_publisher']:.1f}x",
         ),
     ]
-    print()
-    print(f"publisher preview benchmark (save to reload), {figures['date']}")
-    print(
+    header = [
+        f"publisher preview benchmark (save to reload), {figures['date']}",
         f"machine: {machine['cores']} cores ({machine['usable_cores']} usable), "
-        f"Python {machine['python']}, {machine['platform']}"
-    )
-    print(f"publisher {machine['publisher']}, mkdocs {machine['mkdocs']}")
-    print(f"corpus: {corpus['path']} (seed {corpus['seed']})")
-    print(
+        f"Python {machine['python']}, {machine['platform']}",
+        f"publisher {machine['publisher']}, mkdocs {machine['mkdocs']}",
+        f"corpus: {corpus['path']} (seed {corpus['seed']})",
         f"saves: {figures['saves']} for publisher, {figures['mkdocs_saves']} for mkdocs "
         "(fewer: without --dirty each rebuild is a full build), "
-        f"{figures['pause_s']:g} s pause after each reload"
-    )
-    print()
-    width = max(len(name) for name, _, _ in rows)
-    value_width = max(len(value) for _, value, _ in rows)
-    for name, value, note in rows:
-        print(f"  {name:<{width}}  {value:>{value_width}}  {note}".rstrip())
-    print()
-    target_width = max(len(name) for name, _, _ in checks)
-    for name, ok, detail in checks:
-        print(f"  {name:<{target_width}}  {verdict(ok):<6}  {detail}")
-    missed = [name for name, ok, _ in checks if not ok]
-    print()
-    print(f"MISSED: {len(missed)} of {len(checks)} targets" if missed else "all targets met")
+        f"{figures['pause_s']:g} s pause after each reload",
+    ]
+    print_report(header, rows, checks)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    try:
-        figures = benchmark(args)
-    except BenchError as exc:
-        print(f"benchmark failed: {exc}", file=sys.stderr)
-        return 1
-    report(figures)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-        print(f"figures written to {args.json}")
-    return 0
+    return run_main(argv, parse_args, benchmark, report)
 
 
 if __name__ == "__main__":

@@ -39,11 +39,8 @@ Run it from the repository root:
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import math
 import os
-import platform
 import queue
 import shutil
 import signal
@@ -54,10 +51,19 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any, TypeVar
 
+from common import (
+    BENCH_DIR,
+    BenchError,
+    machine,
+    now,
+    print_report,
+    publisher_command,
+    run_main,
+    write_project_config,
+)
 from corpus import DEFAULT_SEED, Corpus, CorpusSpec, write_corpus
 
 from publisher.config import load_settings
@@ -72,7 +78,6 @@ from publisher.sync.publish import PublishOptions, PublishOutcome, publish, read
 
 T = TypeVar("T")
 
-BENCH_DIR = Path(__file__).resolve().parent
 WORK_DIR = BENCH_DIR / ".work" / "publish"
 
 WRITE_PREFIXES = ("Upsert", "Delete", "Create", "Update")
@@ -86,10 +91,6 @@ STOP_TIMEOUT = 10.0
 HC_SERIAL = "bench-c1"
 HC_CONCURRENT = "bench-c8"
 HC_NAIVE = "bench-naive"
-
-
-class BenchError(Exception):
-    """The benchmark cannot go on: its input, the emulator or a publish is broken."""
 
 
 # The emulator -----------------------------------------------------------------------------
@@ -346,22 +347,11 @@ def naive_publish(
 # The run ----------------------------------------------------------------------------------
 
 
-def publisher_command() -> Path:
-    beside = Path(sys.executable).parent / "publisher"
-    found = beside if beside.exists() else shutil.which("publisher")
-    if found is None:
-        raise BenchError("the `publisher` command is not installed in this environment")
-    return Path(found)
-
-
 def prepare_project(project: Path, spec: CorpusSpec) -> Corpus:
-    project.mkdir(parents=True, exist_ok=True)
     state = project / ".publisher"  # render cache and upload cache of earlier runs
     if state.exists():
         shutil.rmtree(state)
-    (project / "publisher.toml").write_text(
-        'content = "content"\nsite_name = "Benchmark help center"\n', encoding="utf-8"
-    )
+    write_project_config(project, mkdocs=False)
     return write_corpus(project / "content", spec)
 
 
@@ -463,14 +453,8 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     noop_worst_requests = max(run.requests for run in noop_runs)
     noop_worst_writes = max(run.writes for run in noop_runs)
     return {
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cores": os.cpu_count(),
-            "usable_cores": len(os.sched_getaffinity(0)),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "publisher": version("publisher"),
-        },
+        "date": now(),
+        "machine": machine(with_mkdocs=False),
         "corpus": {
             "articles": articles,
             "groups": groups,
@@ -515,10 +499,6 @@ def _measured(run: Measured) -> dict[str, Any]:
 
 
 # Reporting --------------------------------------------------------------------------------
-
-
-def verdict(ok: bool) -> str:
-    return "ok" if ok else "MISSED"
 
 
 def report(figures: dict[str, Any]) -> None:
@@ -601,29 +581,15 @@ def report(figures: dict[str, Any]) -> None:
             f"{noop['seconds']:.2f} s vs {naive['seconds']:.2f} s",
         ),
     ]
-    print()
-    print(f"publisher publish benchmark, {figures['date']}")
-    print(
+    header = [
+        f"publisher publish benchmark, {figures['date']}",
         f"machine: {machine['cores']} cores ({machine['usable_cores']} usable), "
-        f"Python {machine['python']}, {machine['platform']}"
-    )
-    print(
+        f"Python {machine['python']}, {machine['platform']}",
         f"publisher {machine['publisher']}; emulator latency {figures['latency_ms']} ms "
-        f"per request; naive publisher at concurrency {NAIVE_CONCURRENCY}"
-    )
-    print(f"corpus: {corpus['path']} (seed {corpus['seed']})")
-    print()
-    width = max(len(name) for name, _, _ in rows)
-    value_width = max(len(value) for _, value, _ in rows)
-    for name, value, note in rows:
-        print(f"  {name:<{width}}  {value:>{value_width}}  {note}".rstrip())
-    print()
-    target_width = max(len(name) for name, _, _ in checks)
-    for name, ok, detail in checks:
-        print(f"  {name:<{target_width}}  {verdict(ok):<6}  {detail}")
-    missed = [name for name, ok, _ in checks if not ok]
-    print()
-    print(f"MISSED: {len(missed)} of {len(checks)} targets" if missed else "all targets met")
+        f"per request; naive publisher at concurrency {NAIVE_CONCURRENCY}",
+        f"corpus: {corpus['path']} (seed {corpus['seed']})",
+    ]
+    print_report(header, rows, checks)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -651,18 +617,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    try:
-        figures = benchmark(args)
-    except (BenchError, PlainError, PublishError, IndexConflictError) as exc:
-        print(f"benchmark failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    report(figures)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-        print(f"figures written to {args.json}")
-    return 0
+    return run_main(
+        argv,
+        parse_args,
+        benchmark,
+        report,
+        (BenchError, PlainError, PublishError, IndexConflictError),
+    )
 
 
 if __name__ == "__main__":

@@ -31,10 +31,6 @@ Run it from the repository root:
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
-import os
-import platform
 import resource
 import shutil
 import statistics
@@ -43,27 +39,30 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from common import (
+    BENCH_DIR,
+    BenchError,
+    ensure_mkdocs,
+    machine,
+    now,
+    print_report,
+    publisher_command,
+    run_main,
+    write_project_config,
+)
 from corpus import DEFAULT_SEED, Corpus, CorpusSpec, write_corpus
 
 from publisher.config import load_settings
 from publisher.content.loader import load_content
 from publisher.site.compiler import render_bodies
 
-BENCH_DIR = Path(__file__).resolve().parent
 WORK_DIR = BENCH_DIR / ".work" / "render"
-MKDOCS_VENV = BENCH_DIR / ".venv-mkdocs"
-MKDOCS_EXTENSIONS = ("tables", "admonition", "fenced_code", "toc", "footnotes", "def_list")
 
 MKDOCS_MIN_RATIO = 2.0
 NOOP_MAX_SECONDS = 1.5
-
-
-class BenchError(Exception):
-    """The benchmark cannot go on: its input or one of the measured commands is broken."""
 
 
 @dataclass(frozen=True)
@@ -143,24 +142,8 @@ def nothing() -> None:
     pass
 
 
-def publisher_command() -> Path:
-    beside = Path(sys.executable).parent / "publisher"
-    found = beside if beside.exists() else shutil.which("publisher")
-    if found is None:
-        raise BenchError("the `publisher` command is not installed in this environment")
-    return Path(found)
-
-
 def prepare_project(layout: Layout, spec: CorpusSpec) -> Corpus:
-    layout.project.mkdir(parents=True, exist_ok=True)
-    (layout.project / "publisher.toml").write_text(
-        'content = "content"\nsite_name = "Benchmark help center"\n', encoding="utf-8"
-    )
-    extensions = "".join(f"  - {name}\n" for name in MKDOCS_EXTENSIONS)
-    layout.mkdocs_config.write_text(
-        f"site_name: Benchmark help center\ndocs_dir: content\nmarkdown_extensions:\n{extensions}",
-        encoding="utf-8",
-    )
+    write_project_config(layout.project, mkdocs=True)
     corpus = write_corpus(layout.content, spec)
     settings = load_settings(layout.content)
     if settings.cache_dir != layout.cache.resolve() or settings.content_dir != layout.content:
@@ -202,34 +185,8 @@ def per_core_seconds(layout: Layout, times: int) -> tuple[int, float]:
     return len(articles), statistics.median(seconds)
 
 
-def ensure_mkdocs() -> Path:
-    mkdocs = MKDOCS_VENV / "bin" / "mkdocs"
-    if not mkdocs.exists():
-        print(f"installing mkdocs into {MKDOCS_VENV} ...", flush=True)
-        subprocess.run([sys.executable, "-m", "venv", str(MKDOCS_VENV)], check=True)
-        subprocess.run(
-            [str(MKDOCS_VENV / "bin" / "python"), "-m", "pip", "install", "-q", "mkdocs"],
-            check=True,
-        )
-    return mkdocs
-
-
-def mkdocs_version() -> str:
-    proc = subprocess.run(
-        [str(MKDOCS_VENV / "bin" / "python"), "-c", "import mkdocs; print(mkdocs.__version__)"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return proc.stdout.strip() or "unknown"
-
-
 def count_files(folder: Path, pattern: str) -> int:
     return sum(1 for _ in folder.glob(pattern)) if folder.exists() else 0
-
-
-def verdict(ok: bool) -> str:
-    return "ok" if ok else "MISSED"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -305,15 +262,8 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     ratio = mk.wall / cold.wall
     cpu_ratio = cold.cpu / cold.wall
     return {
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cores": os.cpu_count(),
-            "usable_cores": len(os.sched_getaffinity(0)),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "publisher": version("publisher"),
-            "mkdocs": mkdocs_version(),
-        },
+        "date": now(),
+        "machine": machine(with_mkdocs=True),
         "corpus": {
             "articles": len(corpus.articles),
             "words": corpus.words,
@@ -394,41 +344,18 @@ def report(figures: dict[str, Any]) -> None:
             f"CPU/wall {figures['cold_build_cpu_per_wall']:.2f}",
         ),
     ]
-    print()
-    print(f"publisher render benchmark, {figures['date']}")
-    print(
+    header = [
+        f"publisher render benchmark, {figures['date']}",
         f"machine: {machine['cores']} cores ({machine['usable_cores']} usable), "
-        f"Python {machine['python']}, {machine['platform']}"
-    )
-    print(f"publisher {machine['publisher']}, mkdocs {machine['mkdocs']}")
-    print(f"corpus: {corpus['path']} (seed {corpus['seed']})")
-    print()
-    width = max(len(name) for name, _, _ in rows)
-    value_width = max(len(value) for _, value, _ in rows)
-    for name, value, note in rows:
-        print(f"  {name:<{width}}  {value:>{value_width}}  {note}".rstrip())
-    print()
-    target_width = max(len(name) for name, _, _ in checks)
-    for name, ok, detail in checks:
-        print(f"  {name:<{target_width}}  {verdict(ok):<6}  {detail}")
-    missed = [name for name, ok, _ in checks if not ok]
-    print()
-    print(f"MISSED: {len(missed)} of {len(checks)} targets" if missed else "all targets met")
+        f"Python {machine['python']}, {machine['platform']}",
+        f"publisher {machine['publisher']}, mkdocs {machine['mkdocs']}",
+        f"corpus: {corpus['path']} (seed {corpus['seed']})",
+    ]
+    print_report(header, rows, checks)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    try:
-        figures = benchmark(args)
-    except BenchError as exc:
-        print(f"benchmark failed: {exc}", file=sys.stderr)
-        return 1
-    report(figures)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-        print(f"figures written to {args.json}")
-    return 0
+    return run_main(argv, parse_args, benchmark, report)
 
 
 if __name__ == "__main__":
