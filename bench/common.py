@@ -16,6 +16,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from corpus import DEFAULT_SEED
+
 BENCH_DIR = Path(__file__).resolve().parent
 MKDOCS_VENV = BENCH_DIR / ".venv-mkdocs"
 # The Markdown features the corpus uses, so mkdocs does comparable work.
@@ -119,6 +121,15 @@ def machine_line(info: dict[str, Any]) -> str:
     return (
         f"machine: {info['cores']} cores ({info['usable_cores']} usable), "
         f"Python {info['python']}, {info['platform']}"
+    )
+
+
+def add_common_arguments(parser: argparse.ArgumentParser, work_dir: Path) -> None:
+    """--seed, --json and --work-dir, which every benchmark takes."""
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="corpus seed")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write figures as JSON")
+    parser.add_argument(
+        "--work-dir", type=Path, default=work_dir, help=f"benchmark project (default {work_dir})"
     )
 
 

@@ -64,15 +64,17 @@ import httpx
 from common import (
     BENCH_DIR,
     BenchError,
+    add_common_arguments,
     ensure_mkdocs,
     machine,
+    machine_line,
     now,
     print_report,
     publisher_command,
     run_main,
     write_project_config,
 )
-from corpus import DEFAULT_SEED, Corpus, CorpusSpec, PlannedArticle, write_corpus
+from corpus import Corpus, CorpusSpec, PlannedArticle, write_corpus
 
 WORK_DIR = BENCH_DIR / ".work" / "preview"
 EVENTS_PATH = "__publisher__/events"
@@ -507,14 +509,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--pause", type=float, default=0.2, help="seconds between a reload and the next save"
     )
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="corpus seed")
     parser.add_argument(
         "--quick", action="store_true", help="smoke run: 100 articles, 10 and 3 saves"
     )
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write figures as JSON")
-    parser.add_argument(
-        "--work-dir", type=Path, default=WORK_DIR, help=f"benchmark project (default {WORK_DIR})"
-    )
+    add_common_arguments(parser, WORK_DIR)
     args = parser.parse_args(argv)
     args.articles = args.articles or (100 if args.quick else 1000)
     args.words = args.words or 1500
@@ -627,8 +625,7 @@ def report(figures: dict[str, Any]) -> None:
     ]
     header = [
         f"publisher preview benchmark (save to reload), {figures['date']}",
-        f"machine: {machine['cores']} cores ({machine['usable_cores']} usable), "
-        f"Python {machine['python']}, {machine['platform']}",
+        machine_line(machine),
         f"publisher {machine['publisher']}, mkdocs {machine['mkdocs']}",
         f"corpus: {corpus['path']} (seed {corpus['seed']})",
         f"saves: {figures['saves']} for publisher, {figures['mkdocs_saves']} for mkdocs "

@@ -57,14 +57,16 @@ from typing import Any, TypeVar
 from common import (
     BENCH_DIR,
     BenchError,
+    add_common_arguments,
     machine,
+    machine_line,
     now,
     print_report,
     publisher_command,
     run_main,
     write_project_config,
 )
-from corpus import DEFAULT_SEED, Corpus, CorpusSpec, write_corpus
+from corpus import Corpus, CorpusSpec, write_corpus
 
 from publisher.config import load_settings
 from publisher.content.model import Article, Group
@@ -583,8 +585,7 @@ def report(figures: dict[str, Any]) -> None:
     ]
     header = [
         f"publisher publish benchmark, {figures['date']}",
-        f"machine: {machine['cores']} cores ({machine['usable_cores']} usable), "
-        f"Python {machine['python']}, {machine['platform']}",
+        machine_line(machine),
         f"publisher {machine['publisher']}; emulator latency {figures['latency_ms']} ms "
         f"per request; naive publisher at concurrency {NAIVE_CONCURRENCY}",
         f"corpus: {corpus['path']} (seed {corpus['seed']})",
@@ -602,12 +603,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--latency-ms", type=int, default=20, help="emulator delay per request (default 20)"
     )
     parser.add_argument("--repeats", type=int, help="no-op and naive runs (default 3)")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="corpus seed")
     parser.add_argument("--quick", action="store_true", help="smoke run: 100 articles, one repeat")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write figures as JSON")
-    parser.add_argument(
-        "--work-dir", type=Path, default=WORK_DIR, help=f"benchmark project (default {WORK_DIR})"
-    )
+    add_common_arguments(parser, WORK_DIR)
     args = parser.parse_args(argv)
     args.articles = args.articles or (100 if args.quick else 1000)
     args.repeats = args.repeats or (1 if args.quick else 3)

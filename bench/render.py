@@ -45,15 +45,17 @@ from typing import Any
 from common import (
     BENCH_DIR,
     BenchError,
+    add_common_arguments,
     ensure_mkdocs,
     machine,
+    machine_line,
     now,
     print_report,
     publisher_command,
     run_main,
     write_project_config,
 )
-from corpus import DEFAULT_SEED, Corpus, CorpusSpec, write_corpus
+from corpus import Corpus, CorpusSpec, write_corpus
 
 from publisher.config import load_settings
 from publisher.content.loader import load_content
@@ -196,12 +198,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--articles", type=int, help="articles to generate (default 1000)")
     parser.add_argument("--words", type=int, help="words per article (default 1500)")
     parser.add_argument("--repeats", type=int, help="runs of each timed command (default 3)")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="corpus seed")
     parser.add_argument("--quick", action="store_true", help="smoke run: 100 articles, one repeat")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write figures as JSON")
-    parser.add_argument(
-        "--work-dir", type=Path, default=WORK_DIR, help=f"benchmark project (default {WORK_DIR})"
-    )
+    add_common_arguments(parser, WORK_DIR)
     args = parser.parse_args(argv)
     args.articles = args.articles or (100 if args.quick else 1000)
     args.words = args.words or 1500
@@ -346,8 +344,7 @@ def report(figures: dict[str, Any]) -> None:
     ]
     header = [
         f"publisher render benchmark, {figures['date']}",
-        f"machine: {machine['cores']} cores ({machine['usable_cores']} usable), "
-        f"Python {machine['python']}, {machine['platform']}",
+        machine_line(machine),
         f"publisher {machine['publisher']}, mkdocs {machine['mkdocs']}",
         f"corpus: {corpus['path']} (seed {corpus['seed']})",
     ]
