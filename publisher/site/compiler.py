@@ -158,7 +158,3 @@ def compile_site(
 def local_image_url(image: ImageRef) -> str:
     """Preview image URL: the image copied beside the built site under /assets/."""
     return "/assets/" + quote(image.target)
-
-
-def errors_in(problems: Iterable[Problem]) -> list[Problem]:
-    return [p for p in problems if p.severity == "error"]

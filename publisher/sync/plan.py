@@ -235,10 +235,7 @@ def make_plan(site: CompiledSite, remote: RemoteState, uploaded: dict[str, str])
     plan = Plan(remote.help_center_id)
     images = {rel: local_image(rel, path) for rel, path in sorted(content.images.items())}
     plan.images = [ImageAction(img, uploaded.get(img.digest)) for img in images.values()]
-    images_by_slug = {
-        slug: [ref.target for ref in body.images] for slug, body in site.bodies.items()
-    }
-    desired = desired_state(content, images_by_slug)
+    desired = desired_state(content)
     plan.navigation = desired.navigation
     matcher = _Matcher(remote, plan)
 

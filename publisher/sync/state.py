@@ -37,7 +37,6 @@ class DesiredArticle:
     pinned_id: str | None
     aliases: tuple[str, ...]
     source: Path  # the .md file, for messages
-    images: tuple[str, ...]  # root-relative paths of the images it shows
 
     @property
     def key(self) -> NodeKey:
@@ -53,7 +52,7 @@ class DesiredState:
     navigation: list[tuple[NodeKey, NodeKey | None]] = field(default_factory=list)
 
 
-def desired_state(content: HelpCenterContent, images_by_slug: dict[str, list[str]]) -> DesiredState:
+def desired_state(content: HelpCenterContent) -> DesiredState:
     state = DesiredState()
     for node in content.walk():
         parent = node.parent if isinstance(node, Group) else node.group
@@ -66,12 +65,12 @@ def desired_state(content: HelpCenterContent, images_by_slug: dict[str, list[str
             )
             state.navigation.append((("group", node.slug), parent_key))
         else:
-            state.articles.append(_desired_article(node, images_by_slug.get(node.slug, [])))
+            state.articles.append(_desired_article(node))
             state.navigation.append((("article", node.slug), parent_key))
     return state
 
 
-def _desired_article(article: Article, images: list[str]) -> DesiredArticle:
+def _desired_article(article: Article) -> DesiredArticle:
     return DesiredArticle(
         slug=article.slug,
         title=article.title,
@@ -82,7 +81,6 @@ def _desired_article(article: Article, images: list[str]) -> DesiredArticle:
         pinned_id=article.id,
         aliases=article.aliases,
         source=article.path,
-        images=tuple(dict.fromkeys(images)),
     )
 
 
