@@ -56,7 +56,6 @@ class LiveSite:
         self._pages_memo = PageMemo()
         self._env = template_environment(settings.templates_dir)
         self.files = SiteFiles({}, {})
-        self.images_by_page: dict[str, set[str]] = {}
         self.generation = 0
         self.last = Update(0)
 
@@ -101,11 +100,11 @@ class LiveSite:
         changed |= set(old) - set(files.pages)
         # An image saved in place keeps its URL: reload the pages that show it.
         saved = {p.resolve() for p in changed_paths}
+        saved_images = {rel for rel, source in files.copies.items() if source.resolve() in saved}
         for page, images in images_by_page.items():
-            if any(files.copies.get(f"assets/{rel}", Path()).resolve() in saved for rel in images):
+            if any(f"assets/{rel}" in saved_images for rel in images):
                 changed.add(page)
         self.files = files
-        self.images_by_page = images_by_page
         return sorted(page_url(page) for page in changed)
 
 
