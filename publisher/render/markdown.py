@@ -32,11 +32,14 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 
 from publisher.content.loader import relative_target
 from publisher.render.highlight import highlight_code
-from publisher.render.sanitize import sanitize
+from publisher.render.sanitize import URL_SCHEMES, sanitize
 
 # Bump when anything changes the HTML for the same Markdown: it is part of the cache key.
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 
+# markdown-it stops parsing blocks this deep and silently drops the rest of the document,
+# so reaching it is an error. 100 (markdown-it's own default) is about 50 nested lists.
+MAX_NESTING = 100
 PLACEHOLDER_RE = re.compile(r'(href|src)="/__publisher__/(link|image)/(\d+)"')
 _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _UNSAFE_HTML = (
@@ -118,7 +121,12 @@ def _render_admonition_title_open(
 @lru_cache(maxsize=1)
 def markdown_parser() -> MarkdownIt:
     """One configured parser per process: building it is far costlier than reusing it."""
-    md = MarkdownIt("commonmark", {"html": True, "highlight": highlight_code})
+    md = MarkdownIt(
+        "commonmark", {"html": True, "highlight": highlight_code, "maxNesting": MAX_NESTING}
+    )
+    # Let every URL through the parser so that the collector can name a bad one; the
+    # sanitiser still removes any scheme outside URL_SCHEMES.
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
     md.use(tasklists_plugin)
@@ -128,6 +136,15 @@ def markdown_parser() -> MarkdownIt:
     md.add_render_rule("admonition_open", _render_admonition_open)
     md.add_render_rule("admonition_title_open", _render_admonition_title_open)
     return md
+
+
+def _scheme(url: str) -> str | None:
+    match = _SCHEME_RE.match(url)
+    return match.group(0)[:-1].lower() if match else None
+
+
+def _shorten(url: str, limit: int = 60) -> str:
+    return url if len(url) <= limit else url[: limit - 1] + "…"
 
 
 def _split_url(url: str) -> tuple[str, str | None]:
@@ -152,7 +169,16 @@ class _Collector:
 
     def link(self, token: Token, block: Token) -> None:
         href = str(token.attrGet("href") or "")
-        if not href or href.startswith(("/", "//")) or _SCHEME_RE.match(href):
+        scheme = _scheme(href)
+        if scheme is not None and scheme not in URL_SCHEMES:
+            token.attrs.pop("href", None)
+            allowed = ", ".join(sorted(URL_SCHEMES))
+            self.issue(
+                block,
+                f"link '{_shorten(href)}': {scheme}: URLs are not allowed; use one of {allowed}",
+            )
+            return
+        if not href or href.startswith(("/", "//")) or scheme is not None:
             return
         path, anchor = _split_url(href)
         if not path:
@@ -173,7 +199,20 @@ class _Collector:
 
     def image(self, token: Token, block: Token) -> None:
         src = str(token.attrGet("src") or "")
-        if not src or src.startswith("//") or _SCHEME_RE.match(src):
+        scheme = _scheme(src)
+        if scheme == "data":
+            token.attrs.pop("src", None)
+            self.issue(
+                block,
+                f"image '{_shorten(src)}' is embedded as a data: URL; save it as a file in "
+                "the content and use its path",
+            )
+            return
+        if scheme is not None and scheme not in ("http", "https"):
+            token.attrs.pop("src", None)
+            self.issue(block, f"image '{_shorten(src)}': use an https URL or a path to a file")
+            return
+        if not src or src.startswith("//") or scheme is not None:
             return
         if src.startswith("/"):
             self.issue(block, f"image '{src}' must be a path relative to this file")
@@ -192,6 +231,16 @@ class _Collector:
             if match:
                 found = match.group(1).lower() if match.groups() else ""
                 self.issue(block, "unsafe HTML: " + message.format(found) + "; remove it")
+
+    def nesting(self, tokens: list[Token]) -> None:
+        for token in tokens:
+            if token.level >= MAX_NESTING - 1:
+                self.issue(
+                    token,
+                    "lists or quotes are nested too deeply here; everything from this line "
+                    "on would be lost: flatten the nesting",
+                )
+                return
 
     def walk(self, tokens: list[Token], block: Token | None = None) -> None:
         for token in tokens:
@@ -216,6 +265,7 @@ def render_body(markdown: str, rel_path: str, first_line: int = 1) -> RenderedBo
     env: dict[str, Any] = {}
     tokens = md.parse(markdown, env)
     collector = _Collector(rel_path, first_line)
+    collector.nesting(tokens)
     collector.walk(tokens)
     collector.body.html = sanitize(md.renderer.render(tokens, md.options, env))
     return collector.body
