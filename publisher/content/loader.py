@@ -221,16 +221,18 @@ def read_article(
 ) -> tuple[Article | None, list[Problem]]:
     """Parse one Markdown file into an Article (None when it cannot be used)."""
     problems: list[Problem] = []
-    data = path.read_bytes()
-    if len(data) > max_bytes:
-        size_mb = len(data) / 1_000_000
+    size = path.stat().st_size  # before reading, so a huge file is never loaded
+    if size > max_bytes:
+        size_mb = size / 1_000_000
         limit = max_bytes / 1_000_000
         return None, [
             Problem(path, 1, f"article is {size_mb:.1f} MB, over the {limit:g} MB limit; split it")
         ]
-    text = _decode(path, data, problems)
+    text = _decode(path, path.read_bytes(), problems)
     if text is None:
         return None, problems
+    if not text.strip():
+        return None, [Problem(path, 1, "file is empty: write the article, or delete the file")]
     source = _read_markdown(path, text, problems)
     if source is None:
         return None, problems
