@@ -271,6 +271,12 @@ def render_body(markdown: str, rel_path: str, first_line: int = 1) -> RenderedBo
     return collector.body
 
 
+def _escape_attribute(value: str) -> str:
+    # Escaped as the sanitiser's serialiser writes attributes (`'` left alone), so that
+    # sanitising a resolved page again changes nothing.
+    return html.escape(value, quote=False).replace('"', "&quot;")
+
+
 def resolve_references(
     body: RenderedBody,
     *,
@@ -285,6 +291,6 @@ def resolve_references(
         if index >= len(refs):  # a placeholder typed into raw HTML by hand: not ours
             return match.group(0)
         url = link_url(body.links[index]) if kind == "link" else image_url(body.images[index])
-        return f'{attr}="{html.escape(url, quote=True)}"'
+        return f'{attr}="{_escape_attribute(url)}"'
 
     return PLACEHOLDER_RE.sub(replace, body.html)
