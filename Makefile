@@ -30,7 +30,7 @@ demo: $(STAMP)
 	scripts/demo.sh
 
 bench: $(STAMP)
-	$(BIN)/python bench/render.py
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf _site .publisher .mypy_cache .ruff_cache .pytest_cache
