@@ -22,7 +22,7 @@ from publisher.config import ConfigError, Settings, load_settings
 from publisher.content.model import Problem
 from publisher.emulator.command import emulator as emulator_command
 from publisher.pipeline import CompileResult, build_project, compile_project
-from publisher.plain import PlainClient, PlainError
+from publisher.plain import PlainClient, PlainError, api_url_problem
 from publisher.pull import PullConflictError, PullError, pull_help_center
 from publisher.site.builder import OutputError
 from publisher.sync.apply import ProgressCallback, PublishError
@@ -160,10 +160,18 @@ def _client(settings: Settings, verbose: bool) -> PlainClient:
         )
     if not settings.help_center_id:
         _fail_usage("no help center: pass --help-center-id or set PLAIN_HELP_CENTER_ID")
+    url_problem = api_url_problem(settings.api_url)
+    if url_problem:
+        _fail_usage(f"{url_problem}: check --api-url, PLAIN_API_URL or `api_url`")
     if verbose:
-        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
-        logging.getLogger("httpx").setLevel(logging.WARNING)
-    return PlainClient(settings.api_url, key)
+        # Our own loggers only: libraries' debug output is not ours to vet (httpcore logs
+        # every response header, and a server may echo the key in one).
+        logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+        logging.getLogger("publisher").setLevel(logging.DEBUG)
+    try:
+        return PlainClient(settings.api_url, key)
+    except ValueError as error:  # a key that cannot be sent; the message never shows it
+        _fail_usage(f"{settings.api_key_env}: {error}")
 
 
 def _compiled_or_exit(settings: Settings) -> CompileResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -52,6 +53,7 @@ _FILE_KEYS: dict[str, type] = {
     "site_name": str,
 }
 _TARGET_KEYS: dict[str, type] = {"help_center_id": str, "api_url": str, "api_key_env": str}
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ENV = {"help_center_id": "PLAIN_HELP_CENTER_ID", "api_url": "PLAIN_API_URL"}
 
 
@@ -159,6 +161,12 @@ def load_settings(path: Path, target: str | None = None) -> Settings:
         values.update(targets[target])
         values["target"] = target
     settings = Settings(**values)
+    if not _VARIABLE_NAME.fullmatch(settings.api_key_env):
+        # The value is not repeated: it may well be the key itself, pasted in by mistake.
+        raise ConfigError(
+            f"{config}: 'api_key_env' must name an environment variable (such as "
+            "PLAIN_API_KEY) that holds the key; never write the key itself in a file"
+        )
     if settings.concurrency < 1:
         raise ConfigError(f"{config}: 'concurrency' must be at least 1")
     return settings

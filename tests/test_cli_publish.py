@@ -193,3 +193,14 @@ def test_pull_writes_content_and_refuses_to_overwrite(tmp_path: Path, emulator: 
     assert invoke(emulator, "pull", str(tmp_path), "--force").exit_code == 0
     planned = invoke(emulator, "plan", str(tmp_path))
     assert "Plan: 0 to create, 0 to update, 1 unchanged" in planned.output
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "ftp://example.com/graphql", "core-api.plain.com"])
+def test_an_api_url_that_is_not_http_is_a_usage_error(
+    tmp_path: Path, emulator: Emulator, url: str
+) -> None:
+    write_tree(tmp_path, {"a.md": article("A")})
+    result = invoke(emulator, "publish", str(tmp_path), PLAIN_API_URL=url)
+    assert result.exit_code == 2, result.output
+    assert "is not an http or https URL" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -142,3 +142,12 @@ def test_bad_targets_are_usage_errors(
     with pytest.raises(ConfigError) as error:
         load_settings(tmp_path, target)
     assert message in str(error.value)
+
+
+def test_a_key_pasted_as_api_key_env_is_refused_without_being_repeated(tmp_path: Path) -> None:
+    pasted = "plainApiKey_0123456789abcdef-pasted"
+    (tmp_path / "publisher.toml").write_text(f'[targets.live]\napi_key_env = "{pasted}"\n')
+    with pytest.raises(ConfigError) as error:
+        load_settings(tmp_path, "live")
+    assert "'api_key_env' must name an environment variable" in str(error.value)
+    assert "0123456789abcdef" not in str(error.value)

@@ -1,6 +1,12 @@
 """Client for Plain's GraphQL API: the help-center content and workspace-file operations."""
 
-from publisher.plain.client import DEFAULT_API_URL, DEFAULT_TIMEOUT, ClientStats, PlainClient
+from publisher.plain.client import (
+    DEFAULT_API_URL,
+    DEFAULT_TIMEOUT,
+    ClientStats,
+    PlainClient,
+    api_url_problem,
+)
 from publisher.plain.errors import (
     AuthenticationError,
     FieldError,
@@ -60,5 +66,6 @@ __all__ = [
     "ServerError",
     "UploadTarget",
     "UploadedFile",
+    "api_url_problem",
     "paginate",
 ]

@@ -120,6 +120,17 @@ class ClientStats:
         return f"ClientStats(requests={self.requests}, retries={self.retries})"
 
 
+def api_url_problem(url: str) -> str | None:
+    """Why `url` cannot be a GraphQL endpoint to send the key to, or None when it can."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+        return f"the Plain API URL {url!r} is not an http or https URL"
+    return None
+
+
 class PlainClient:
     """One connection pool to Plain, shared by every thread that uses this object.
 
@@ -143,6 +154,12 @@ class PlainClient:
     ) -> None:
         if not api_key or not api_key.strip():
             raise ValueError("the Plain API key is empty (set PLAIN_API_KEY)")
+        if any(not " " <= char <= "~" for char in api_key.strip()):
+            # httpx would refuse the header and quote it, key and all, in its error.
+            raise ValueError(
+                "the Plain API key has a line break, a control character or a non-ASCII "
+                "character; copy it again"
+            )
         if not 1 <= page_size <= PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {PAGE_SIZE}")
         self.api_url = api_url
@@ -617,9 +634,20 @@ class PlainClient:
 
     def _json(self, operation: str, response: httpx.Response) -> Any:
         try:
-            return json.loads(self._scrub(response.text))
+            document = json.loads(response.text)
         except ValueError:
             return None
+        # Scrubbed after decoding: JSON may spell the key with escapes (`\u0070lain...`).
+        return self._scrub_json(document)
+
+    def _scrub_json(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self._scrub(value)
+        if isinstance(value, list):
+            return [self._scrub_json(item) for item in value]
+        if isinstance(value, dict):
+            return {self._scrub(k): self._scrub_json(v) for k, v in value.items()}
+        return value
 
     def _server_message(self, response: httpx.Response) -> str:
         """A short, single-line reason from an error response, if it has a readable one."""
