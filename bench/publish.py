@@ -41,16 +41,14 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import queue
 import shutil
-import signal
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -70,6 +68,7 @@ from corpus import Corpus, CorpusSpec, write_corpus
 
 from publisher.config import load_settings
 from publisher.content.model import Article, Group
+from publisher.emulator.launch import EmulatorStartError, RunningEmulator, start_emulator
 from publisher.pipeline import compile_project
 from publisher.plain import IndexEntry, PlainClient, PlainError
 from publisher.render.markdown import ImageRef
@@ -87,7 +86,6 @@ PAGE_SIZE = 100
 MIN_SPEEDUP = 4.0  # concurrency 8 over concurrency 1, first publish
 NAIVE_CONCURRENCY = 8
 START_TIMEOUT = 30.0
-STOP_TIMEOUT = 10.0
 
 # One empty help center per measurement, all in one emulator.
 HC_SERIAL = "bench-c1"
@@ -98,86 +96,21 @@ HC_NAIVE = "bench-naive"
 # The emulator -----------------------------------------------------------------------------
 
 
-@dataclass
-class Emulator:
-    """One `publisher emulator` subprocess and what it announced on start."""
-
-    process: subprocess.Popen[str]
-    log_path: Path
-    url: str = ""
-    api_key: str = ""
-    help_centers: dict[str, str] = field(default_factory=dict)
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(STOP_TIMEOUT)
-
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(encoding="utf-8")[-4000:]
-        except OSError:
-            return ""
-
-
-def start_emulator(
-    publisher: Path, latency_ms: int, help_centers: Sequence[str], log_path: Path
-) -> Emulator:
-    """Start the emulator on a free port and read its `label: value` announcement lines."""
-    command = [str(publisher), "emulator", "--port", "0", "--latency-ms", str(latency_ms)]
+def start_bench_emulator(
+    latency_ms: int, help_centers: Sequence[str], log_path: Path
+) -> RunningEmulator:
+    """The local Plain emulator on a free port, with one empty help center per name."""
+    args = ["--port", "0", "--latency-ms", str(latency_ms)]
     for name in help_centers:
-        command += ["--help-center", name]
-    with log_path.open("w", encoding="utf-8") as log:
-        process = subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    emulator = Emulator(process, log_path)
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        # Keep reading stdout so the server never blocks on a full pipe.
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line.rstrip("\n"))
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    deadline = time.monotonic() + START_TIMEOUT
+        args += ["--help-center", name]
     try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise BenchError("the emulator did not announce itself in time")
-            try:
-                line = lines.get(timeout=remaining)
-            except queue.Empty:
-                raise BenchError("the emulator did not announce itself in time") from None
-            if line is None:
-                raise BenchError("the emulator exited during start-up")
-            label, _, value = line.partition(": ")
-            if label == "emulator":
-                emulator.url = value
-            elif label == "api key" and not emulator.api_key:
-                emulator.api_key = value
-            elif label.startswith("help center "):
-                emulator.help_centers[label.removeprefix("help center ")] = value
-            elif label == "ready":
-                break
-        missing = [name for name in help_centers if name not in emulator.help_centers]
-        if not emulator.url or not emulator.api_key or missing:
-            raise BenchError(f"the emulator did not announce its URL, key or {missing}")
-    except BenchError as error:
+        emulator = start_emulator(args, log_path, timeout=START_TIMEOUT)
+    except EmulatorStartError as error:
+        raise BenchError(str(error)) from None
+    missing = [name for name in help_centers if name not in emulator.help_center_ids]
+    if not emulator.url or not emulator.api_keys or missing:
         emulator.stop()
-        raise BenchError(f"{error}; emulator log:\n{emulator.log()}") from None
+        raise BenchError(f"the emulator did not announce its URL, key or {missing}")
     return emulator
 
 
@@ -201,9 +134,9 @@ class Measured:
         return self.requests - self.writes
 
 
-def measure(emulator: Emulator, work: Callable[[PlainClient], T]) -> tuple[Measured, T]:
+def measure(emulator: RunningEmulator, work: Callable[[PlainClient], T]) -> tuple[Measured, T]:
     """Run `work` with a fresh client (its own connection pool) and count what it sent."""
-    with PlainClient(emulator.url, emulator.api_key) as client:
+    with PlainClient(emulator.url, emulator.api_keys[0]) as client:
         started = time.perf_counter()
         result = work(client)
         seconds = time.perf_counter() - started
@@ -226,9 +159,11 @@ def median_of(runs: Sequence[Measured]) -> Measured:
     return ordered[(len(ordered) - 1) // 2]
 
 
-def assert_in_sync(emulator: Emulator, site: CompiledSite, help_center_id: str, who: str) -> None:
+def assert_in_sync(
+    emulator: RunningEmulator, site: CompiledSite, help_center_id: str, who: str
+) -> None:
     """The help center must match the content exactly: a plan with nothing to do."""
-    with PlainClient(emulator.url, emulator.api_key) as client:
+    with PlainClient(emulator.url, emulator.api_keys[0]) as client:
         plan, _ = read_and_plan(client, site, help_center_id)
     if plan.has_changes or plan.orphan_articles or plan.orphan_groups:
         raise BenchError(
@@ -367,11 +302,13 @@ def render(project: Path) -> tuple[CompiledSite, float]:
     return compiled.site, seconds
 
 
-def cli_noop(publisher: Path, project: Path, emulator: Emulator, help_center_id: str) -> float:
+def cli_noop(
+    publisher: Path, project: Path, emulator: RunningEmulator, help_center_id: str
+) -> float:
     """`publisher publish` as a user runs it, end to end, with nothing to change."""
     env = {
         **os.environ,
-        "PLAIN_API_KEY": emulator.api_key,
+        "PLAIN_API_KEY": emulator.api_keys[0],
         "PLAIN_API_URL": emulator.url,
         "PLAIN_HELP_CENTER_ID": help_center_id,
     }
@@ -412,11 +349,9 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     print(f"rendered {articles} articles in {groups} groups in {render_seconds:.1f}s", flush=True)
 
     log_path = project / "emulator.log"
-    emulator = start_emulator(
-        publisher, args.latency_ms, (HC_SERIAL, HC_CONCURRENT, HC_NAIVE), log_path
-    )
+    emulator = start_bench_emulator(args.latency_ms, (HC_SERIAL, HC_CONCURRENT, HC_NAIVE), log_path)
     try:
-        hc = emulator.help_centers
+        hc = emulator.help_center_ids
         print(f"emulator at {emulator.url}, latency {args.latency_ms} ms", flush=True)
 
         print("first publish, concurrency 1 ...", flush=True)

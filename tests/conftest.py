@@ -2,100 +2,34 @@
 
 from __future__ import annotations
 
-import os
-import queue
-import signal
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
 import pytest
 
+from publisher.emulator.launch import EmulatorStartError, RunningEmulator, start_emulator
+
 DEFAULT_API_KEY = "plainApiKey_local_emulator"
 START_TIMEOUT = 20.0
-STOP_TIMEOUT = 10.0
 
 
 class GraphQLFailed(AssertionError):
     """A GraphQL request that did not come back as HTTP 200 without errors."""
 
 
-@dataclass
-class EmulatorProcess:
-    """One run of ``python -m publisher.emulator`` and what it printed on start."""
-
-    args: list[str]
-    log_path: Path
-    process: subprocess.Popen[str]
-    url: str = ""
-    api_keys: list[str] = field(default_factory=list)
-    help_center_ids: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def base_url(self) -> str:
-        return self.url.removesuffix("/graphql/v1")
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(STOP_TIMEOUT)
-        return self.process.returncode
-
-
-def _start_process(args: list[str], log_path: Path) -> EmulatorProcess:
-    log = log_path.open("a")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "publisher.emulator", *args],
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    log.close()
-    started = EmulatorProcess(args=args, log_path=log_path, process=process)
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        # Keep draining stdout so that the server never blocks on a full pipe.
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line.rstrip("\n"))
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    deadline = time.monotonic() + START_TIMEOUT
+def _start_process(args: list[str], log_path: Path) -> RunningEmulator:
+    """Start an emulator (EmulatorStartError, with its log, if it cannot) and wait until
+    it answers HTTP."""
+    started = start_emulator(args, log_path, timeout=START_TIMEOUT)
     try:
-        ready = False
-        while not ready:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError("the emulator did not announce itself in time")
-            line = lines.get(timeout=remaining)
-            if line is None:
-                raise RuntimeError("the emulator exited during start-up")
-            label, _, value = line.partition(": ")
-            if label == "emulator":
-                started.url = value
-            elif label == "api key":
-                started.api_keys.append(value)
-            elif label == "ready":
-                ready = True
-            elif label.startswith("help center "):
-                started.help_center_ids[label.removeprefix("help center ")] = value
-        _wait_until_serving(started.base_url, deadline)
-    except (TimeoutError, RuntimeError, queue.Empty) as error:
+        _wait_until_serving(started.base_url, time.monotonic() + START_TIMEOUT)
+    except TimeoutError as error:
         started.stop()
-        raise RuntimeError(f"{error}; server log:\n{log_path.read_text()}") from error
+        raise EmulatorStartError(f"{error}; emulator log:\n{started.log()}") from None
     return started
 
 
