@@ -23,7 +23,7 @@ from publisher.plain import (
     ServerError,
 )
 from publisher.plain.errors import PlainError
-from publisher.plain.retry import call_with_retries, parse_retry_after
+from publisher.plain.retry import call_with_retries, parse_rate_limit_reset, parse_retry_after
 
 API_URL = "https://plain.test/graphql/v1"
 API_KEY = "plainApiKey_RETRYSECRET"
@@ -284,14 +284,141 @@ def test_backoff_is_capped() -> None:
 
 
 def test_total_time_is_bounded() -> None:
-    # The second Retry-After would end past the 60 s budget: give up instead of sleeping.
-    limited = httpx.Response(429, headers={"Retry-After": "40"})
-    client, clock, calls = make([limited, limited, ok_article()])
+    # Waits Plain names may pass the 60 s budget, but not the ceiling (300 s by default)
+    # for all the waits of one request together.
+    limited = httpx.Response(429, headers={"Retry-After": "140"})
+    client, clock, calls = make([limited, limited, limited, ok_article()])
     with pytest.raises(RateLimitedError) as info:
         client.get_article("art_1")
-    assert info.value.retry_after == 40.0
-    assert len(calls) == 2
+    assert info.value.retry_after == 140.0
+    assert len(calls) == 3
+    assert sum(clock.sleeps) <= 300.0
+
+
+def test_backoff_without_a_named_wait_keeps_the_60_second_budget() -> None:
+    policy = RetryPolicy(max_attempts=50, initial_backoff=8.0, max_backoff=30.0, jitter=False)
+    client, clock, calls = make([httpx.Response(503)] * 50, policy)
+    with pytest.raises(ServerError):
+        client.get_article("art_1")
     assert sum(clock.sleeps) <= 60.0
+    assert 2 <= len(calls) < 10
+
+
+def graphql_errors(*codes: str | None, status: int = 200, **headers: str) -> httpx.Response:
+    errors: list[dict[str, Any]] = []
+    for code in codes:
+        entry: dict[str, Any] = {"message": f"failed ({code})"}
+        if code is not None:
+            entry["extensions"] = {"code": code}
+        errors.append(entry)
+    return httpx.Response(status, json={"data": None, "errors": errors}, headers=headers)
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        graphql_errors("INTERNAL_SERVER_ERROR"),
+        graphql_errors("internal_server_error"),  # codes are compared case-insensitively
+        graphql_errors("INTERNAL_SERVER_ERROR", "INTERNAL_SERVER_ERROR"),
+        graphql_errors("INTERNAL_SERVER_ERROR", status=500),
+        graphql_errors("RATE_LIMITED", **{"Retry-After": "2"}),
+        graphql_errors("RATE_LIMITED", status=429),
+    ],
+    ids=["200-internal", "lowercase", "two-internal", "500-internal", "200-rate", "429-rate"],
+)
+def test_retryable_graphql_errors_are_retried_whatever_the_status(first: httpx.Response) -> None:
+    client, _, calls = make([first, first, ok_article()])
+    assert client.get_article("art_1") is not None
+    assert len(calls) == 3
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        graphql_errors("INTERNAL_SERVER_ERROR", "BAD_USER_INPUT"),
+        graphql_errors("INTERNAL_SERVER_ERROR", None),
+        graphql_errors("GRAPHQL_VALIDATION_FAILED"),
+        graphql_errors("BAD_USER_INPUT"),
+        graphql_errors(None),
+    ],
+    ids=["internal-beside-input", "internal-beside-uncoded", "validation", "input", "no-code"],
+)
+def test_other_graphql_errors_fail_at_once(answer: httpx.Response) -> None:
+    client, _, calls = make([answer, ok_article()])
+    with pytest.raises(PlainError) as info:
+        client.get_article("art_1")
+    assert not info.value.transient
+    assert len(calls) == 1
+
+
+def test_a_rate_limit_in_a_200_waits_as_asked() -> None:
+    client, clock, calls = make(
+        [graphql_errors("RATE_LIMITED", **{"Retry-After": "7"}), ok_article()]
+    )
+    client.get_article("art_1")
+    assert len(calls) == 2
+    assert 7.0 <= clock.sleeps[0] < 8.0
+
+
+def test_the_rate_limit_reset_header_gives_the_wait_when_retry_after_is_absent() -> None:
+    reset = (datetime.now(UTC) + timedelta(seconds=30)).isoformat().replace("+00:00", "Z")
+    limited = graphql_errors("RATE_LIMITED", status=429, **{"x-ratelimit-reset": reset})
+    client, clock, calls = make([limited, ok_article()])
+    client.get_article("art_1")
+    assert len(calls) == 2
+    assert 25.0 <= clock.sleeps[0] <= 31.0
+
+
+@pytest.mark.parametrize("wait", ["90", "299"])
+def test_a_retry_after_past_the_budget_is_waited_out_and_announced(wait: str) -> None:
+    notices: list[str] = []
+    clock = FakeClock()
+    handler, calls = scripted([httpx.Response(429, headers={"Retry-After": wait}), ok_article()])
+    client = PlainClient(
+        API_URL,
+        API_KEY,
+        transport=httpx.MockTransport(handler),
+        sleep=clock.sleep,
+        clock=clock,
+        rng=random.Random(1),
+        notice=notices.append,
+    )
+    assert client.get_article("art_1") is not None
+    assert len(calls) == 2
+    assert clock.sleeps[0] >= float(wait)
+    assert len(notices) == 1
+    assert f"waiting {wait}" in notices[0] or f"waiting {int(wait) + 1}" in notices[0]
+    assert "Retry-After" in notices[0]
+
+
+@pytest.mark.parametrize(("wait", "ceiling"), [("301", 300.0), ("3600", 300.0), ("11", 10.0)])
+def test_a_retry_after_beyond_the_ceiling_fails_at_once_saying_so(
+    wait: str, ceiling: float
+) -> None:
+    policy = RetryPolicy(max_retry_after=ceiling)
+    client, clock, calls = make([httpx.Response(429, headers={"Retry-After": wait})], policy)
+    with pytest.raises(RateLimitedError) as info:
+        client.get_article("art_1")
+    assert len(calls) == 1
+    assert clock.sleeps == []
+    assert f"asked to wait {wait} s" in str(info.value)
+    assert "max_retry_wait" in str(info.value)
+
+
+def test_short_waits_are_not_announced() -> None:
+    notices: list[str] = []
+    clock = FakeClock()
+    handler, _ = scripted([httpx.Response(503), ok_article()])
+    client = PlainClient(
+        API_URL,
+        API_KEY,
+        transport=httpx.MockTransport(handler),
+        sleep=clock.sleep,
+        clock=clock,
+        notice=notices.append,
+    )
+    client.get_article("art_1")
+    assert notices == []
 
 
 def test_total_time_counts_slow_attempts() -> None:
@@ -455,3 +582,25 @@ def test_request_body_is_identical_on_retry() -> None:
     client.get_article("art_1")
     assert bodies[0] == bodies[1]
     assert json.loads(bodies[0])["operationName"] == "HelpCenterArticle"
+
+
+NOW = datetime(2026, 12, 1, 12, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("2026-12-01T12:00:30Z", 30.0),
+        ("2026-12-01T12:00:30.000Z", 30.0),
+        ("2026-12-01T13:00:30+01:00", 30.0),
+        ("2026-12-01T12:00:30", 30.0),  # no zone: UTC
+        ("2026-12-01T11:59:00Z", 0.0),  # already past
+        (str(int(NOW.timestamp()) + 45), 45.0),  # epoch seconds
+        ("12", 12.0),  # a bare delay
+        ("soon", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_rate_limit_reset_header(value: str | None, seconds: float | None) -> None:
+    assert parse_rate_limit_reset(value, now=NOW) == seconds

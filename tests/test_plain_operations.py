@@ -59,6 +59,7 @@ def test_operations_file_has_the_client_operations() -> None:
         "UpdateHelpCenterIndex",
         "CreateWorkspaceFileUploadUrl",
         "CreateWorkspaceFileDownloadUrl",
+        "MyPermissions",
     }
 
 

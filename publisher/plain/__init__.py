@@ -22,6 +22,10 @@ from publisher.plain.errors import (
     ServerError,
 )
 from publisher.plain.models import (
+    ARTICLE,
+    ARTICLE_GROUP,
+    HEADING,
+    KNOWN_INDEX_TYPES,
     ArticleStatus,
     FileVisibility,
     HelpCenter,
@@ -37,8 +41,12 @@ from publisher.plain.pagination import PAGE_SIZE, Page, paginate
 from publisher.plain.retry import RetryPolicy
 
 __all__ = [
+    "ARTICLE",
+    "ARTICLE_GROUP",
     "DEFAULT_API_URL",
     "DEFAULT_TIMEOUT",
+    "HEADING",
+    "KNOWN_INDEX_TYPES",
     "PAGE_SIZE",
     "ArticleStatus",
     "AuthenticationError",

@@ -18,6 +18,7 @@ import httpx
 from publisher import __version__
 from publisher.plain import operations
 from publisher.plain.errors import (
+    RATE_LIMIT_ERROR_CODES,
     AuthenticationError,
     ForbiddenError,
     GraphQLResponseError,
@@ -29,6 +30,7 @@ from publisher.plain.errors import (
     PlainError,
     RateLimitedError,
     ServerError,
+    error_code,
 )
 from publisher.plain.models import (
     ArticleStatus,
@@ -42,7 +44,12 @@ from publisher.plain.models import (
     UploadTarget,
 )
 from publisher.plain.pagination import PAGE_SIZE, Page, paginate
-from publisher.plain.retry import RetryPolicy, call_with_retries, parse_retry_after
+from publisher.plain.retry import (
+    RetryPolicy,
+    call_with_retries,
+    parse_rate_limit_reset,
+    parse_retry_after,
+)
 
 T = TypeVar("T")
 
@@ -51,6 +58,8 @@ DEFAULT_API_URL = "https://core-api.uk.plain.com/graphql/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 REDACTED = "[redacted]"
+#: Waits at least this long are announced through ``notice``: silence that long looks hung.
+NOTICE_WAIT_SECONDS = 5.0
 USER_AGENT = f"publisher/{__version__}"
 
 logger = logging.getLogger("publisher.plain")
@@ -151,6 +160,7 @@ class PlainClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        notice: Callable[[str], None] | None = None,
     ) -> None:
         if not api_key or not api_key.strip():
             raise ValueError("the Plain API key is empty (set PLAIN_API_KEY)")
@@ -170,6 +180,8 @@ class PlainClient:
         self._clock = clock
         self._rng = rng if rng is not None else random.Random()
         self.stats = ClientStats()
+        #: Told about waits a person would otherwise take for a hang (long Retry-After).
+        self._notice = notice
         # Set from a 429's Retry-After so that every worker thread holds back, not only the
         # one that was told to.
         self._pause_lock = threading.Lock()
@@ -206,6 +218,14 @@ class PlainClient:
         """Every help center of the workspace."""
         return self._paginate(
             "HelpCenters", {}, lambda data: data["helpCenters"], HelpCenter.from_graphql
+        )
+
+    def my_permissions(self) -> frozenset[str]:
+        """The permissions of the key this client sends (``helpCenter:edit``, ...)."""
+        return self._run(
+            "MyPermissions",
+            {},
+            lambda data: frozenset(str(p) for p in data["myPermissions"]["permissions"]),
         )
 
     def list_articles(self, help_center_id: str) -> list[RemoteArticle]:
@@ -297,6 +317,7 @@ class PlainClient:
             "icon": icon,
             "contentHtml": content_html,
             "slug": slug,
+            # Always sent: Plain makes an article without one a DRAFT.
             "status": status,
         }
         if article_id is not None:
@@ -510,6 +531,16 @@ class PlainClient:
                 self._retry.max_attempts - 1,
                 delay,
             )
+            if self._notice is not None and delay >= NOTICE_WAIT_SECONDS:
+                why = (
+                    "Plain asked for it (Retry-After)"
+                    if error.retry_after is not None
+                    else "backing off after repeated failures"
+                )
+                self._notice(
+                    f"{operation}: {error}; waiting {delay:.0f} s before retry "
+                    f"{retry_number} of {self._retry.max_attempts - 1}: {why}"
+                )
 
         return call_with_retries(
             attempt,
@@ -546,7 +577,7 @@ class PlainClient:
             raise InvalidResponseError("response is not a JSON object", operation=operation)
         errors = document.get("errors")
         if errors:
-            raise self._graphql_error(operation, response.status_code, errors)
+            raise self._graphql_error(operation, response, errors)
         if not response.is_success:
             raise self._status_error(operation, response)
         data = document.get("data")
@@ -596,14 +627,8 @@ class PlainClient:
                 f"{prefix}forbidden (HTTP 403){suffix}", operation=operation, status_code=status
             )
         if status == 429:
-            if retry_after is not None:
-                with self._pause_lock:
-                    self._not_before = max(self._not_before, self._clock() + retry_after)
-            return RateLimitedError(
-                f"{prefix}rate limited (HTTP 429){suffix}",
-                operation=operation,
-                status_code=status,
-                retry_after=retry_after,
+            return self._rate_limited(
+                operation, f"{prefix}rate limited (HTTP 429){suffix}", response, status
             )
         if status >= 500:
             return ServerError(
@@ -616,11 +641,26 @@ class PlainClient:
             f"{prefix}unexpected HTTP {status}{suffix}", operation=operation, status_code=status
         )
 
-    def _graphql_error(self, operation: str, status: int, errors: Any) -> PlainError:
+    def _rate_limited(
+        self, operation: str, message: str, response: httpx.Response, status: int
+    ) -> RateLimitedError:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        if retry_after is None:
+            retry_after = parse_rate_limit_reset(response.headers.get("x-ratelimit-reset"))
+        if retry_after is not None:
+            # Every worker thread holds back, not only the one that was told to.
+            with self._pause_lock:
+                self._not_before = max(self._not_before, self._clock() + retry_after)
+        return RateLimitedError(
+            message, operation=operation, status_code=status, retry_after=retry_after
+        )
+
+    def _graphql_error(self, operation: str, response: httpx.Response, errors: Any) -> PlainError:
+        status = response.status_code
         entries = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
         messages = [str(e.get("message", "")) for e in entries] or ["unknown GraphQL error"]
         message = "; ".join(m for m in messages if m) or "unknown GraphQL error"
-        codes = {str((e.get("extensions") or {}).get("code", "")).upper() for e in entries}
+        codes = {error_code(e) for e in entries}
         # Some gateways report auth problems as GraphQL errors with HTTP 200.
         if "UNAUTHENTICATED" in codes:
             return AuthenticationError(
@@ -628,9 +668,18 @@ class PlainClient:
             )
         if "FORBIDDEN" in codes:
             return ForbiddenError(f"forbidden: {message}", operation=operation, status_code=status)
-        return GraphQLResponseError(
+        if codes & RATE_LIMIT_ERROR_CODES:
+            return self._rate_limited(
+                operation,
+                f"rate limited (HTTP {status}, RATE_LIMITED): {message}",
+                response,
+                status,
+            )
+        error = GraphQLResponseError(
             message, operation=operation, status_code=status, errors=entries
         )
+        error.retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        return error
 
     def _json(self, operation: str, response: httpx.Response) -> Any:
         try:

@@ -100,6 +100,23 @@ class InvalidResponseError(PlainError):
     """The response is not the JSON shape the operation expects."""
 
 
+#: ``errors[].extensions.code`` values that mean "send the same request again". Of the codes
+#: Plain documents for queries (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED,
+#: BAD_USER_INPUT, UNAUTHENTICATED, FORBIDDEN, INTERNAL_SERVER_ERROR), only
+#: INTERNAL_SERVER_ERROR "should be retried"; it can come with HTTP 200.
+RETRYABLE_ERROR_CODES = frozenset({"INTERNAL_SERVER_ERROR"})
+#: Plain's rate limit answers HTTP 429 with this code; the same code in a 200 is a rate limit too.
+RATE_LIMIT_ERROR_CODES = frozenset({"RATE_LIMITED"})
+
+
+def error_code(entry: Mapping[str, Any]) -> str:
+    """The upper-cased ``extensions.code`` of one GraphQL error entry, or ``""``."""
+    extensions = entry.get("extensions")
+    if isinstance(extensions, Mapping) and extensions.get("code"):
+        return str(extensions["code"]).upper()
+    return ""
+
+
 class GraphQLResponseError(PlainError):
     """The response carries a GraphQL ``errors`` list (query or schema level failure)."""
 
@@ -114,6 +131,13 @@ class GraphQLResponseError(PlainError):
         super().__init__(message, operation=operation, status_code=status_code)
         #: The raw ``errors`` entries, for callers that need ``path`` or ``extensions``.
         self.errors: tuple[Mapping[str, Any], ...] = tuple(errors)
+        self.codes = tuple(error_code(entry) for entry in self.errors)
+
+    @property
+    def transient(self) -> bool:
+        # Every entry must be retryable: a validation error beside an internal one will
+        # fail the same way again.
+        return bool(self.codes) and all(code in RETRYABLE_ERROR_CODES for code in self.codes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 ArticleStatus = Literal["DRAFT", "PUBLISHED"]
-IndexEntryType = Literal["ARTICLE", "ARTICLE_GROUP"]
 FileVisibility = Literal["PUBLIC", "PRIVATE"]
-
-_ARTICLE_STATUSES = ("DRAFT", "PUBLISHED")
-_INDEX_TYPES = ("ARTICLE", "ARTICLE_GROUP")
+#: ``HelpCenterIndexItemType``. Plain adds values over time (``HEADING`` came after the SDK's
+#: schema), so an entry's type is kept as the string Plain sent; these are the ones we know.
+IndexEntryType = str
+ARTICLE: IndexEntryType = "ARTICLE"
+ARTICLE_GROUP: IndexEntryType = "ARTICLE_GROUP"
+HEADING: IndexEntryType = "HEADING"
+KNOWN_INDEX_TYPES = frozenset({ARTICLE, ARTICLE_GROUP, HEADING})
+KNOWN_ARTICLE_STATUSES = frozenset({"DRAFT", "PUBLISHED"})
 
 
 def _str(obj: Mapping[str, Any], key: str) -> str:
@@ -45,12 +49,6 @@ def _iso(obj: Mapping[str, Any], key: str) -> str | None:
     return _opt_str(inner, "iso8601")
 
 
-def _enum(value: str, allowed: tuple[str, ...], what: str) -> str:
-    if value not in allowed:
-        raise ValueError(f"unknown {what} {value!r}")
-    return value
-
-
 @dataclass(frozen=True, slots=True)
 class HelpCenter:
     id: str
@@ -80,9 +78,15 @@ class RemoteArticle:
     description: str | None
     icon: str | None
     content_html: str
-    status: ArticleStatus
+    #: ``DRAFT`` or ``PUBLISHED``, or a status Plain added later, kept as sent (see
+    #: :attr:`status_known`): such an article is left as it is, never rejected.
+    status: str
     group_id: str | None
     updated_at: str | None = None
+
+    @property
+    def status_known(self) -> bool:
+        return self.status in KNOWN_ARTICLE_STATUSES
 
     @classmethod
     def from_graphql(cls, node: Mapping[str, Any]) -> RemoteArticle:
@@ -93,7 +97,7 @@ class RemoteArticle:
             description=_opt_str(node, "description"),
             icon=_opt_str(node, "icon"),
             content_html=_str(node, "contentHtml"),
-            status=cast(ArticleStatus, _enum(_str(node, "status"), _ARTICLE_STATUSES, "status")),
+            status=_str(node, "status"),
             group_id=_nested_id(node, "articleGroup"),
             updated_at=_iso(node, "updatedAt"),
         )
@@ -120,26 +124,52 @@ class RemoteGroup:
 
 @dataclass(frozen=True, slots=True)
 class IndexEntry:
-    """One place in the sidebar. Equality covers what ``updateHelpCenterIndex`` takes only."""
+    """One place in the sidebar: an article, a group, a heading, or a kind Plain added later.
+
+    Equality covers what ``updateHelpCenterIndex`` takes only: the type, the entity id, the
+    parent and, for every type but articles and groups, the label (a heading's text).
+    """
 
     type: IndexEntryType
     entity_id: str
     parent_id: str | None = None
+    #: Sent as ``title``: the text of a HEADING (Plain ignores it for articles and groups,
+    #: so it is None for them). Kept for types we do not know, so they go back as they came.
+    label: str | None = None
     # Informational (read back from Plain, for reports); not sent and not compared.
     title: str | None = field(default=None, compare=False)
     slug: str | None = field(default=None, compare=False)
 
+    @property
+    def is_container(self) -> bool:
+        """Whether other entries can sit under this one (only groups can)."""
+        return self.type == ARTICLE_GROUP
+
+    @property
+    def known(self) -> bool:
+        return self.type in KNOWN_INDEX_TYPES
+
     def to_input(self) -> dict[str, Any]:
         """The ``HelpCenterIndexItemInput`` form."""
-        return {"type": self.type, "entityId": self.entity_id, "parentId": self.parent_id}
+        item: dict[str, Any] = {
+            "type": self.type,
+            "entityId": self.entity_id,
+            "parentId": self.parent_id,
+        }
+        if self.label is not None:
+            item["title"] = self.label
+        return item
 
     @classmethod
     def from_graphql(cls, item: Mapping[str, Any]) -> IndexEntry:
+        kind = _str(item, "type")
+        title = _opt_str(item, "title")
         return cls(
-            type=cast(IndexEntryType, _enum(_str(item, "type"), _INDEX_TYPES, "index item type")),
+            type=kind,
             entity_id=_str(item, "id"),
             parent_id=_opt_str(item, "parentId"),
-            title=_opt_str(item, "title"),
+            label=None if kind in (ARTICLE, ARTICLE_GROUP) else title,
+            title=title,
             slug=_opt_str(item, "slug"),
         )
 

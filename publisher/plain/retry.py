@@ -25,7 +25,9 @@ class RetryPolicy:
     """How hard the client tries before giving up on a transient failure.
 
     Only errors whose ``transient`` flag is set are retried (429, 5xx, timeouts, dropped
-    connections, mutation errors with code ``internal``); everything else fails at once.
+    connections, mutation errors with code ``internal``, GraphQL errors whose code is
+    ``INTERNAL_SERVER_ERROR`` or a rate limit, whatever the HTTP status); everything else
+    fails at once.
     """
 
     #: Attempts in total, the first one included (1 disables retries).
@@ -34,15 +36,19 @@ class RetryPolicy:
     initial_backoff: float = 0.5
     #: Upper bound of a single computed backoff (``Retry-After`` may ask for more).
     max_backoff: float = 10.0
-    #: Give up rather than start a wait that would end later than this after the first attempt.
+    #: Give up rather than start a computed backoff that would end later than this after the
+    #: first attempt.
     max_total: float = 60.0
+    #: A wait the server names (``Retry-After``) is honoured even past ``max_total``, up to
+    #: this many seconds; a longer one fails at once, saying how long Plain asked for.
+    max_retry_after: float = 300.0
     #: Randomise waits so concurrent workers do not retry in lockstep.
     jitter: bool = True
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
-        if min(self.initial_backoff, self.max_backoff, self.max_total) < 0:
+        if min(self.initial_backoff, self.max_backoff, self.max_total, self.max_retry_after) < 0:
             raise ValueError("backoff and time bounds must not be negative")
 
     @classmethod
@@ -84,6 +90,31 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - now).total_seconds())
 
 
+def parse_rate_limit_reset(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from Plain's ``x-ratelimit-reset`` header, an ISO-8601 timestamp of
+    when the limit resets (Plain sends no ``Retry-After``). A bare number is read as epoch
+    seconds when large, else as seconds to wait."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    now = now or datetime.now(UTC)
+    try:
+        number = float(value)
+    except ValueError:
+        pass
+    else:
+        if number > 1e9:
+            return max(0.0, number - now.timestamp())
+        return max(0.0, number)
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
 def call_with_retries(
     attempt: Callable[[], T],
     policy: RetryPolicy,
@@ -108,8 +139,20 @@ def call_with_retries(
                 raise
             retry_number += 1
             delay = policy.delay(retry_number, error, rng)
-            # Sleeping past the deadline only to fail afterwards helps nobody.
-            if clock() - started + delay > policy.max_total:
+            if error.retry_after is not None and error.retry_after > policy.max_retry_after:
+                error.message += (
+                    f" (Plain asked to wait {error.retry_after:.0f} s before trying again, "
+                    f"more than the {policy.max_retry_after:.0f} s this run may wait: raise "
+                    "`max_retry_wait` in publisher.toml, or run again later)"
+                )
+                raise
+            # Sleeping past the deadline only to fail afterwards helps nobody. A wait Plain
+            # asked for may go past it (the next try is then likely to succeed), up to the
+            # ceiling for all the waits of this request together.
+            deadline = policy.max_total
+            if error.retry_after is not None:
+                deadline = max(deadline, policy.max_retry_after)
+            if clock() - started + delay > deadline:
                 raise
             if on_retry is not None:
                 on_retry(retry_number, error, delay)
