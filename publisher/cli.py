@@ -22,11 +22,12 @@ from publisher.config import ConfigError, Settings, load_settings
 from publisher.content.model import Problem
 from publisher.emulator.command import emulator as emulator_command
 from publisher.pipeline import CompileResult, build_project, compile_project
-from publisher.plain import PlainClient, PlainError, api_url_problem
+from publisher.plain import PlainClient, PlainError, RetryPolicy, api_url_problem
 from publisher.pull import PullConflictError, PullError, pull_help_center
 from publisher.site.builder import OutputError
 from publisher.sync.apply import ProgressCallback, PublishError
 from publisher.sync.navigation import IndexConflictError
+from publisher.sync.permissions import MissingPermissionError
 from publisher.sync.prune import PruneRefusedError, RestoreError, read_snapshot
 from publisher.sync.prune import restore as restore_snapshot
 from publisher.sync.publish import PublishOptions, read_and_plan
@@ -156,7 +157,8 @@ def _client(settings: Settings, verbose: bool) -> PlainClient:
     key = os.environ.get(settings.api_key_env, "").strip()
     if not key:
         _fail_usage(
-            f"set {settings.api_key_env} to an API key with helpCenter:read and helpCenter:edit"
+            f"set {settings.api_key_env} to an API key with helpCenter:read, helpCenter:edit "
+            "and workspaceFile:create (for images)"
         )
     if not settings.help_center_id:
         _fail_usage("no help center: pass --help-center-id or set PLAIN_HELP_CENTER_ID")
@@ -169,7 +171,12 @@ def _client(settings: Settings, verbose: bool) -> PlainClient:
         logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
         logging.getLogger("publisher").setLevel(logging.DEBUG)
     try:
-        return PlainClient(settings.api_url, key)
+        return PlainClient(
+            settings.api_url,
+            key,
+            retry=RetryPolicy(max_retry_after=settings.max_retry_wait),
+            notice=lambda text: click.echo(f"note: {text}", err=True),
+        )
     except ValueError as error:  # a key that cannot be sent; the message never shows it
         _fail_usage(f"{settings.api_key_env}: {error}")
 
@@ -294,6 +301,9 @@ def publish(
         except PruneRefusedError as error:
             click.echo(f"prune refused: {error}; nothing was sent", err=True)
             sys.exit(EXIT_CONTENT)
+        except MissingPermissionError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(EXIT_API)
         except (PlainError, PublishError, IndexConflictError) as error:
             _api_failure(error)
     if dry_run:

@@ -29,6 +29,8 @@ class Settings:
     api_url: str = PLAIN_API_URL
     concurrency: int = 8
     max_article_bytes: int = 1_000_000
+    #: The longest wait Plain may ask for (Retry-After, rate-limit reset) that a run sits out.
+    max_retry_wait: int = 300
     site_name: str = "Help center"
     api_key_env: str = "PLAIN_API_KEY"  # the variable holding the key; never the key itself
     target: str | None = None
@@ -50,6 +52,7 @@ _FILE_KEYS: dict[str, type] = {
     "api_url": str,
     "concurrency": int,
     "max_article_bytes": int,
+    "max_retry_wait": int,
     "site_name": str,
 }
 _TARGET_KEYS: dict[str, type] = {"help_center_id": str, "api_url": str, "api_key_env": str}
@@ -146,7 +149,14 @@ def load_settings(path: Path, target: str | None = None) -> Settings:
         else (default_templates if default_templates.is_dir() else None),
         "config_file": config,
     }
-    for key in ("help_center_id", "api_url", "concurrency", "max_article_bytes", "site_name"):
+    for key in (
+        "help_center_id",
+        "api_url",
+        "concurrency",
+        "max_article_bytes",
+        "max_retry_wait",
+        "site_name",
+    ):
         if key in table:
             values[key] = table[key]
     for key, variable in _ENV.items():
@@ -169,4 +179,6 @@ def load_settings(path: Path, target: str | None = None) -> Settings:
         )
     if settings.concurrency < 1:
         raise ConfigError(f"{config}: 'concurrency' must be at least 1")
+    if settings.max_retry_wait < 0:
+        raise ConfigError(f"{config}: 'max_retry_wait' must not be negative")
     return settings

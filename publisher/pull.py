@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
-from publisher.content.loader import GROUP_FILE, SLUG_RE, slug_from_name
+from publisher.content.loader import GROUP_FILE, HEADING_SUFFIX, SLUG_RE, slug_from_name
 from publisher.html_to_markdown import html_to_markdown
-from publisher.plain import PlainClient, RemoteArticle, RemoteGroup
+from publisher.plain import HEADING, IndexEntry, PlainClient, RemoteArticle, RemoteGroup
 from publisher.render.markdown import render_body
 from publisher.sync.state import RemoteState, read_remote
 
@@ -58,7 +58,7 @@ class PullResult:
 
 @dataclass
 class _Node:
-    kind: str  # "group" or "article"
+    kind: str  # "group", "article" or "heading"
     id: str
     slug: str
     title: str  # for ordering what the index does not name
@@ -70,11 +70,12 @@ class Layout:
 
     group_dirs: dict[str, str] = field(default_factory=dict)  # group id -> folder
     article_files: dict[str, str] = field(default_factory=dict)  # article id -> .md file
+    heading_files: dict[str, str] = field(default_factory=dict)  # entry id -> .heading.yml
     warnings: list[str] = field(default_factory=list)
 
 
 def _file_stem(slug: str) -> str:
-    stem = re.sub(r"[^a-z0-9-]+", "-", slug.lower()).strip("-")
+    stem = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-")
     return stem or "untitled"
 
 
@@ -119,6 +120,19 @@ def plan_layout(remote: RemoteState) -> Layout:
         node = _Node("article", article.id, article.slug, article.title)
         children.setdefault(group_id, []).append(node)
 
+    headings = _headings(remote)
+    for entry in headings.values():
+        parent = entry.parent_id if entry.parent_id in remote.group_by_id else None
+        title = entry.label or ""
+        children.setdefault(parent, []).append(
+            _Node("heading", entry.entity_id, _file_stem(title), title)
+        )
+    for kind in sorted({e.type for e in remote.index.entries if not e.known}):
+        layout.warnings.append(
+            f"the navigation has entries of type {kind}, which this version cannot write as "
+            "files; they stay in Plain where they are"
+        )
+
     unplaced = len(remote.index.entries) + 1
 
     def order(node: _Node) -> tuple[int, str, str]:
@@ -133,11 +147,22 @@ def plan_layout(remote: RemoteState) -> Layout:
             if node.kind == "group":
                 layout.group_dirs[node.id] = path
                 place(node.id, path)
+            elif node.kind == "heading":
+                layout.heading_files[node.id] = path + HEADING_SUFFIX
             else:
                 layout.article_files[node.id] = path + ".md"
 
     place(None, "")
     return layout
+
+
+def _headings(remote: RemoteState) -> dict[str, IndexEntry]:
+    """The index's HEADING entries by id (a heading without text cannot be written back)."""
+    return {
+        e.entity_id: e
+        for e in remote.index.entries
+        if e.type == HEADING and (e.label or "").strip()
+    }
 
 
 def _yaml(data: dict[str, Any]) -> str:
@@ -208,6 +233,9 @@ def pull_files(remote: RemoteState) -> tuple[dict[str, str], Layout, list[str]]:
                 "change it before publishing"
             )
         files[path] = f"---\n{_yaml(meta)}---\n\n{bodies[article_id]}"
+    headings = _headings(remote)
+    for entry_id, path in layout.heading_files.items():
+        files[path] = _yaml({"title": headings[entry_id].label, "id": entry_id})
     return files, layout, empty
 
 

@@ -12,11 +12,15 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from publisher.content.model import Article, Group, HelpCenterContent, Node, Problem
+from publisher.content.model import Article, Group, Heading, HelpCenterContent, Node, Problem
 
 ARTICLE_KEYS = ("title", "slug", "description", "icon", "status", "order", "id", "aliases")
 GROUP_KEYS = ("name", "slug", "order", "id")
+HEADING_KEYS = ("title", "order", "id")
 GROUP_FILE = "_group.yml"
+HEADING_SUFFIX = ".heading.yml"
+#: Plain documents no limit on a heading's text; a sidebar label longer than this is a mistake.
+MAX_HEADING_CHARS = 255
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ORDER_PREFIX_RE = re.compile(r"^(\d+)[-_.](.+)$")
 ATX_H1_RE = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
@@ -310,26 +314,38 @@ def read_article(
     )
 
 
+def _read_settings(path: Path, keys: tuple[str, ...], problems: list[Problem]) -> _Source | None:
+    """A small YAML settings file (`_group.yml`, `*.heading.yml`) as a `_Source` whose meta
+    is a mapping; None (with the problem recorded) when it cannot be read as one."""
+    text = _decode(path, path.read_bytes(), problems)
+    if text is None:
+        return None
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        problems.append(_yaml_error(path, exc, 1))
+        return None
+    if loaded is not None and not isinstance(loaded, dict):
+        problems.append(Problem(path, 1, f"{path.name} must be a mapping of `key: value`"))
+        return None
+    meta = loaded or {}
+    source = _Source(meta, _key_lines(text), "", 1)
+    problems += _check_keys(path, meta, source.key_lines, keys)
+    return source
+
+
 def read_group(folder: Path, rel_path: str) -> tuple[Group | None, list[Problem]]:
     """A folder's group settings: `_group.yml` when present, else from the folder name."""
     problems: list[Problem] = []
     derived_slug, prefix_order = slug_from_name(folder.name)
     config = folder / GROUP_FILE
-    meta: dict[str, Any] = {}
     source = _Source({}, {}, "", 1)
     if config.is_file():
-        text = _decode(config, config.read_bytes(), problems)
-        if text is None:
+        read = _read_settings(config, GROUP_KEYS, problems)
+        if read is None:
             return None, problems
-        try:
-            loaded = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            return None, [_yaml_error(config, exc, 1)]
-        if loaded is not None and not isinstance(loaded, dict):
-            return None, [Problem(config, 1, f"{GROUP_FILE} must be a mapping of `key: value`")]
-        meta = loaded or {}
-        source = _Source(meta, _key_lines(text), "", 1)
-        problems += _check_keys(config, meta, source.key_lines, GROUP_KEYS)
+        source = read
+    meta = source.meta
     fields = _Fields(config, source, problems)
     slug = fields.slug()
     if slug is None and "slug" not in meta:
@@ -357,6 +373,53 @@ def read_group(folder: Path, rel_path: str) -> tuple[Group | None, list[Problem]
             rel_path=rel_path,
             slug=slug,
             name=(name or humanize(derived_slug)).strip(),
+            order=order if order is not None else prefix_order,
+            id=pinned_id,
+        ),
+        problems,
+    )
+
+
+def read_heading(path: Path, rel_path: str) -> tuple[Heading | None, list[Problem]]:
+    """A sidebar heading from `NN-name.heading.yml`: `title` (default: the file name),
+    `order` (default: the numeric prefix) and the pinned `id` of its index entry."""
+    problems: list[Problem] = []
+    slug, prefix_order = slug_from_name(path.name[: -len(HEADING_SUFFIX)])
+    if not SLUG_RE.match(slug):
+        problems.append(
+            Problem(
+                path,
+                1,
+                f"invalid heading file name {path.name!r}: name it like '02-advanced"
+                f"{HEADING_SUFFIX}' (lowercase letters a-z, digits and single dashes)",
+            )
+        )
+    source = _read_settings(path, HEADING_KEYS, problems)
+    if source is None:
+        return None, problems
+    fields = _Fields(path, source, problems)
+    title = fields.text("title")
+    if title is not None:
+        if not title.strip():
+            fields.error("title", "'title' is empty")
+        elif not title.isprintable():  # line breaks and control characters
+            fields.error("title", "'title' must be one line of text, without control characters")
+        elif len(title) > MAX_HEADING_CHARS:
+            fields.error(
+                "title", f"'title' is {len(title)} characters; keep it under {MAX_HEADING_CHARS}"
+            )
+    order = fields.integer("order")
+    pinned_id = fields.text("id")
+    if pinned_id is not None and not pinned_id.strip():
+        fields.error("id", "'id' is empty: remove it to let the heading get one")
+    if problems:
+        return None, problems
+    return (
+        Heading(
+            path=path,
+            rel_path=rel_path,
+            slug=slug,
+            title=(title or humanize(slug)).strip(),
             order=order if order is not None else prefix_order,
             id=pinned_id,
         ),
@@ -447,6 +510,12 @@ class _Walker:
                 if article is not None:
                     article.group = parent
                     nodes.append(article)
+            elif entry.name.lower().endswith(HEADING_SUFFIX) and entry.is_file():
+                heading, problems = read_heading(path, entry_rel)
+                self.problems += problems
+                if heading is not None:
+                    heading.group = parent
+                    nodes.append(heading)
         nodes.sort(key=lambda node: node.sort_key)
         return nodes
 
@@ -458,20 +527,38 @@ class _Walker:
         children = self.folder(folder, rel, probe)
         # A folder with no articles anywhere below it (e.g. `images/`) is not a group,
         # unless `_group.yml` says it is one.
-        if group is None or (not children and not (folder / GROUP_FILE).exists()):
+        # Headings alone do not make a folder a group either: they label articles.
+        if group is None or (
+            not any(not isinstance(child, Heading) for child in children)
+            and not (folder / GROUP_FILE).exists()
+        ):
             return None
         group.parent = parent
         group.children = children
         for child in children:
-            if isinstance(child, Article):
-                child.group = group
-            else:
+            if isinstance(child, Group):
                 child.parent = group
+            else:
+                child.group = group
         return group
 
     def index(self) -> None:
         article_owner: dict[str, Article] = {}
         for node in self.content.walk():
+            if isinstance(node, Heading):
+                twin_heading = self.content.headings.get(node.entity_id)
+                if twin_heading is not None:
+                    self.problems.append(
+                        Problem(
+                            node.path,
+                            1,
+                            f"duplicate heading id '{node.entity_id}': also used by "
+                            f"{twin_heading.rel_path}",
+                        )
+                    )
+                else:
+                    self.content.headings[node.entity_id] = node
+                continue
             if isinstance(node, Group):
                 twin = self.content.groups.get(node.slug)
                 if twin is not None:
@@ -539,8 +626,11 @@ def relative_target(base_rel: str, target: str) -> str | None:
 __all__ = [
     "ARTICLE_KEYS",
     "GROUP_KEYS",
+    "HEADING_KEYS",
+    "HEADING_SUFFIX",
     "load_content",
     "read_article",
     "read_group",
+    "read_heading",
     "relative_target",
 ]

@@ -62,7 +62,7 @@ class Group:
     order: int | None = None
     id: str | None = None
     parent: Group | None = field(default=None, repr=False)
-    children: list[Article | Group] = field(default_factory=list, repr=False)
+    children: list[Node] = field(default_factory=list, repr=False)
 
     @property
     def sort_key(self) -> tuple[int, int, str, str]:
@@ -73,7 +73,46 @@ class Group:
         return self.path / "_group.yml"
 
 
-Node = Article | Group
+@dataclass
+class Heading:
+    """A sidebar heading: a text label between its siblings, declared by a `*.heading.yml`
+    file. It holds no content; Plain keeps it only in the navigation index."""
+
+    path: Path  # absolute path of the .heading.yml file
+    rel_path: str
+    slug: str  # from the file name, numeric prefix dropped
+    title: str
+    order: int | None = None
+    id: str | None = None  # the index entry id in Plain, pinned (as `pull` writes it)
+    group: Group | None = field(default=None, repr=False)
+
+    @property
+    def sort_key(self) -> tuple[int, int, str, str]:
+        return _sort_key(self.order, self.title, self.slug)
+
+    @property
+    def entity_id(self) -> str:
+        """The id of its index entry: the pinned one, or one made from where it sits, which
+        stays the same when its title or order changes."""
+        if self.id:
+            return self.id
+        return HEADING_ID_PREFIX + "_".join([*(g.slug for g in _ancestors(self.group)), self.slug])
+
+
+#: Index entry ids this tool makes for headings declared in the content. An entry with such
+#: an id that the content no longer declares was this tool's, and leaves the sidebar.
+HEADING_ID_PREFIX = "heading_"
+
+
+def _ancestors(group: Group | None) -> list[Group]:
+    chain: list[Group] = []
+    while group is not None:
+        chain.append(group)
+        group = group.parent
+    return chain[::-1]
+
+
+Node = Article | Group | Heading
 
 
 def _sort_key(order: int | None, title: str, slug: str) -> tuple[int, int, str, str]:
@@ -94,6 +133,7 @@ class HelpCenterContent:
     groups: dict[str, Group] = field(default_factory=dict)  # by slug
     by_path: dict[str, Article] = field(default_factory=dict)  # by rel_path
     images: dict[str, Path] = field(default_factory=dict)  # rel_path -> file, those referenced
+    headings: dict[str, Heading] = field(default_factory=dict)  # by entity id
 
     def walk(self) -> list[Node]:
         """Every node, depth first, in navigation order."""

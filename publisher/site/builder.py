@@ -14,7 +14,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from markupsafe import Markup
 
 import publisher
-from publisher.content.model import Article, Group, Node
+from publisher.content.model import Article, Group, Heading, Node
 from publisher.site.compiler import CompiledSite, article_url, local_image_url
 
 # Written into every built site so a rebuild never replaces a folder it did not create.
@@ -49,7 +49,7 @@ def group_url(slug: str) -> str:
     return f"/group/{slug}/"
 
 
-def page_path(node: Node) -> str:
+def page_path(node: Article | Group) -> str:
     """Where a node's page lives in the output, so that its URL serves it."""
     if isinstance(node, Group):
         return f"group/{node.slug}/index.html"
@@ -57,10 +57,17 @@ def page_path(node: Node) -> str:
 
 
 def _count_articles(group: Group) -> int:
-    return sum(1 if isinstance(c, Article) else _count_articles(c) for c in group.children)
+    return sum(
+        1 if isinstance(c, Article) else _count_articles(c)
+        for c in group.children
+        if not isinstance(c, Heading)
+    )
 
 
 def _nav_entry(node: Node) -> dict[str, Any]:
+    if isinstance(node, Heading):
+        # A label between its siblings: no page, no link.
+        return {"kind": "heading", "key": f"heading:{node.entity_id}", "title": node.title}
     if isinstance(node, Group):
         return {
             "kind": "group",
@@ -167,6 +174,8 @@ def render_site(
     article_template = env.get_template("article.html")
     group_template = env.get_template("group.html")
     for node in content.walk():
+        if isinstance(node, Heading):
+            continue  # shown in the sidebar and on its group's page only
         path = page_path(node)
         entry = _nav_entry(node)
         if isinstance(node, Group):

@@ -24,6 +24,9 @@ from publisher.render.markdown import (
 from publisher.site.cache import RenderCache, cache_key
 
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
+#: Plain refuses workspace files over 50 MB (createWorkspaceFileUploadUrl); taken as 50 MB in
+#: the smaller reading (10^6 bytes), so a file `check` passes is never refused for its size.
+MAX_IMAGE_BYTES = 50_000_000
 # Below this many uncached articles, starting worker processes costs more than it saves.
 POOL_THRESHOLD = 24
 
@@ -103,6 +106,14 @@ def _check_image(content: HelpCenterContent, article: Article, image: ImageRef) 
     if not path.resolve().is_relative_to(content.root):
         return Problem(
             article.path, image.line, f"image '{image.raw}' points outside the content root"
+        )
+    size = path.stat().st_size
+    if size > MAX_IMAGE_BYTES:
+        return Problem(
+            article.path,
+            image.line,
+            f"image '{image.raw}' is {size / 1_000_000:.1f} MB; Plain accepts files up to "
+            f"{MAX_IMAGE_BYTES // 1_000_000} MB: make it smaller",
         )
     content.images[image.target] = path
     return None

@@ -19,7 +19,15 @@ from publisher.plain import (
 from publisher.site.compiler import CompiledSite
 from publisher.sync.images import LocalImage
 from publisher.sync.navigation import merge_index, write_index
-from publisher.sync.plan import ArticleAction, GroupAction, Plan, article_html, desired_entries
+from publisher.sync.plan import (
+    ArticleAction,
+    GroupAction,
+    Plan,
+    article_html,
+    desired_entries,
+    heading_ids,
+    heading_labels,
+)
 from publisher.sync.state import DesiredArticle, NodeKey
 
 T = TypeVar("T")
@@ -204,7 +212,8 @@ class Applier:
     # Index ------------------------------------------------------------------------------
 
     def _write_index(self, drop: list[str]) -> None:
-        desired = desired_entries(self.plan.navigation, self.result.ids)
+        ids = {**heading_ids(self.plan), **self.result.ids}
+        desired = desired_entries(self.plan.navigation, ids, heading_labels(self.plan))
         try:
             outcome = write_index(
                 self.client,

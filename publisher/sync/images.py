@@ -1,5 +1,10 @@
 """Images become PUBLIC workspace files named after their content, so an image already uploaded
-is recognised by its name in what is published (or in a local cache) and never sent twice."""
+is recognised in what is published (or in a local cache) and never sent twice.
+
+Plain promises a permanent download URL for a PUBLIC file, not one that shows the file name,
+so the published `src` carries the image's digest itself: in the file name when the URL shows
+it, else in the URL's fragment (`#publisher-image=<digest>`), which browsers never send and
+which survives any URL shape. A fresh machine reads the digests back from the articles."""
 
 from __future__ import annotations
 
@@ -19,6 +24,8 @@ from publisher.content.loader import slug_from_name
 # 2^32 images in one help center before it became likely.
 _HASHED_NAME_RE = re.compile(r"-([0-9a-f]{16})\.[a-z0-9]+$")
 _IMG_SRC_RE = re.compile(r'<img\b[^>]*?\bsrc="([^"]+)"')
+FRAGMENT_KEY = "publisher-image"
+_FRAGMENT_RE = re.compile(rf"(?:^|&){FRAGMENT_KEY}=([0-9a-f]{{16}})(?:&|$)")
 
 
 @dataclass(frozen=True)
@@ -39,20 +46,38 @@ def local_image(rel_path: str, path: Path) -> LocalImage:
 
 
 def digest_of_url(url: str) -> str | None:
-    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    """The image digest a published `src` carries (fragment first, then file name)."""
+    parts = urlsplit(url)
+    marked = _FRAGMENT_RE.search(parts.fragment)
+    if marked:
+        return marked.group(1)
+    name = unquote(parts.path.rsplit("/", 1)[-1])
     match = _HASHED_NAME_RE.search(name)
     return match.group(1) if match else None
 
 
+def image_src(url: str, digest: str) -> str:
+    """The `src` to publish for the file at `url`: marked with its digest unless the URL
+    already shows it, so the next run knows it without asking Plain."""
+    base = url.split("#", 1)[0]
+    if digest_of_url(base) == digest:
+        return base
+    return f"{base}#{FRAGMENT_KEY}={digest}"
+
+
 def uploaded_in(html_pages: Iterable[str]) -> dict[str, str]:
-    """Digest -> URL of every content-addressed image that published articles show."""
+    """Digest -> download URL of every image these published articles show that this tool
+    uploaded (its `src` carries the digest). Only web URLs count: a relative or `data:` src
+    is nothing Plain serves."""
     found: dict[str, str] = {}
     for html in html_pages:
         for src in _IMG_SRC_RE.findall(html):
             url = src.replace("&amp;", "&")
+            if urlsplit(url).scheme not in ("http", "https"):
+                continue
             digest = digest_of_url(url)
             if digest:
-                found.setdefault(digest, url)
+                found.setdefault(digest, url.split("#", 1)[0])
     return found
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from publisher.plain import IndexEntry, PlainClient, PlainError
 
@@ -15,10 +15,12 @@ def merge_index(
     drop: Iterable[str] = (),
 ) -> list[IndexEntry]:
     """The index to write: `desired` in its order, then every entry of `current` that the
-    content does not manage (made by hand in Plain, say), after the managed entries of its
-    old parent and in its old order, or at the top level when that parent is gone.
+    content does not manage (made by hand in Plain, say: an article, a heading, or an entry
+    of a type this tool does not know), after the managed entries of its old parent and in
+    its old order, or at the top level when that parent is gone.
 
-    `drop` names entity ids to leave out (what a prune deletes).
+    `drop` names entity ids to leave out (what a prune deletes, and headings the content
+    declared once and no longer does).
     """
     dropped = set(drop)
     managed = {entry.entity_id for entry in desired}
@@ -27,16 +29,14 @@ def merge_index(
         for entry in current
         if entry.entity_id not in managed and entry.entity_id not in dropped
     ]
-    groups = {e.entity_id for e in (*desired, *unmanaged) if e.type == "ARTICLE_GROUP"}
+    groups = {e.entity_id for e in (*desired, *unmanaged) if e.is_container}
 
     children: dict[str | None, list[IndexEntry]] = {}
     for entry in desired:
         children.setdefault(entry.parent_id, []).append(entry)
     for entry in unmanaged:
         parent = entry.parent_id if entry.parent_id in groups else None
-        children.setdefault(parent, []).append(
-            IndexEntry(entry.type, entry.entity_id, parent, entry.title, entry.slug)
-        )
+        children.setdefault(parent, []).append(replace(entry, parent_id=parent))
 
     return flatten(children)
 
@@ -62,7 +62,7 @@ def flatten(children: dict[str | None, list[IndexEntry]]) -> list[IndexEntry]:
                 continue
             seen.add(entry.entity_id)
             flat.append(entry)
-            if entry.type == "ARTICLE_GROUP":
+            if entry.is_container:
                 visit(entry.entity_id)
 
     visit(None)

@@ -7,16 +7,24 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from publisher.content.model import Article
-from publisher.plain import IndexEntry, RemoteArticle, RemoteGroup
+from publisher.content.model import HEADING_ID_PREFIX, Article
+from publisher.plain import (
+    ARTICLE,
+    ARTICLE_GROUP,
+    HEADING,
+    IndexEntry,
+    RemoteArticle,
+    RemoteGroup,
+)
 from publisher.render.canonical import same_content
 from publisher.render.markdown import ImageRef
 from publisher.site.compiler import CompiledSite
-from publisher.sync.images import LocalImage, local_image
+from publisher.sync.images import LocalImage, image_src, local_image, uploaded_in
 from publisher.sync.navigation import merge_index, tree_order
 from publisher.sync.state import (
     DesiredArticle,
     DesiredGroup,
+    DesiredHeading,
     NodeKey,
     RemoteState,
     desired_state,
@@ -53,6 +61,16 @@ class ArticleAction:
 
 
 @dataclass
+class HeadingAction:
+    """A heading the content declares, and the index entry it is (found, or new)."""
+
+    kind: Literal["create", "rename", "unchanged"]
+    desired: DesiredHeading
+    entity_id: str  # the remote entry's id when one matched, else the desired one
+    old_title: str | None = None
+
+
+@dataclass
 class ImageAction:
     image: LocalImage
     url: str | None  # known already (uploaded earlier), or None: to upload
@@ -64,13 +82,20 @@ class Plan:
     groups: list[GroupAction] = field(default_factory=list)
     articles: list[ArticleAction] = field(default_factory=list)
     images: list[ImageAction] = field(default_factory=list)
+    headings: list[HeadingAction] = field(default_factory=list)
     orphan_articles: list[RemoteArticle] = field(default_factory=list)
     orphan_groups: list[RemoteGroup] = field(default_factory=list)
+    #: Headings in Plain that the content does not declare: made in the app (kept, and
+    #: removed only by a prune), or made by this tool from a file since deleted (removed).
+    orphan_headings: list[IndexEntry] = field(default_factory=list)
+    retired_headings: list[IndexEntry] = field(default_factory=list)
     navigation: list[tuple[NodeKey, NodeKey | None]] = field(default_factory=list)
     nav_before: list[str] = field(default_factory=list)  # outlines, for people
     nav_after: list[str] = field(default_factory=list)
     nav_changed: bool = False
     warnings: list[str] = field(default_factory=list)
+    #: Permission -> what needs it, for each one the key lacks (filled in after reading it).
+    missing_permissions: dict[str, str] = field(default_factory=dict)
 
     @property
     def uploads(self) -> list[ImageAction]:
@@ -84,6 +109,7 @@ class Plan:
         return bool(
             self.uploads
             or self.nav_changed
+            or any(h.kind != "unchanged" for h in self.headings)
             or any(g.kind != "unchanged" for g in self.groups)
             or any(a.kind != "unchanged" for a in self.articles)
         )
@@ -118,6 +144,20 @@ class Plan:
                 {"file": i.image.rel_path, "name": i.image.file_name, "upload": i.url is None}
                 for i in self.images
             ],
+            "headings": [
+                {
+                    "action": h.kind,
+                    "title": h.desired.title,
+                    "file": str(h.desired.source),
+                    "id": h.entity_id,
+                    **({"oldTitle": h.old_title} if h.old_title is not None else {}),
+                }
+                for h in self.headings
+            ]
+            + [
+                {"action": "remove", "title": e.label, "id": e.entity_id}
+                for e in self.retired_headings
+            ],
             "orphans": {
                 "articles": [
                     {"id": a.id, "slug": a.slug, "title": a.title} for a in self.orphan_articles
@@ -125,6 +165,7 @@ class Plan:
                 "groups": [
                     {"id": g.id, "slug": g.slug, "name": g.name} for g in self.orphan_groups
                 ],
+                "headings": [{"id": e.entity_id, "title": e.label} for e in self.orphan_headings],
             },
             "navigation": {
                 "changed": self.nav_changed,
@@ -132,6 +173,10 @@ class Plan:
                 "after": self.nav_after,
             },
             "warnings": self.warnings,
+            "missingPermissions": [
+                {"permission": name, "neededFor": why}
+                for name, why in self.missing_permissions.items()
+            ],
         }
 
 
@@ -213,11 +258,28 @@ class _Matcher:
             self.claim(found.id, str(desired.source))
         return found, None
 
+    def heading(
+        self, desired: DesiredHeading, parent_id: str | None, unclaimed: list[IndexEntry]
+    ) -> IndexEntry | None:
+        """The remote heading entry for `desired`: by id, else one with the same text under
+        the same parent (a heading made in the app that the content now declares)."""
+        found = next((e for e in unclaimed if e.entity_id == desired.entity_id), None)
+        if found is None and not desired.pinned:
+            found = next(
+                (e for e in unclaimed if e.label == desired.title and e.parent_id == parent_id),
+                None,
+            )
+        if found is not None:
+            unclaimed.remove(found)
+            self.claim(found.entity_id, str(desired.source))
+        return found
+
 
 def _image_url_for(known: dict[str, LocalImage], urls: dict[str, str]) -> Any:
     def image_url(image: ImageRef) -> str:
         local = known[image.target]
-        return urls.get(local.digest) or PENDING_IMAGE + local.file_name
+        url = urls.get(local.digest)
+        return image_src(url, local.digest) if url else PENDING_IMAGE + local.file_name
 
     return image_url
 
@@ -229,12 +291,11 @@ def article_html(
     return site.article_html(article, _image_url_for(images, urls))
 
 
-def make_plan(site: CompiledSite, remote: RemoteState, uploaded: dict[str, str]) -> Plan:
-    """`uploaded` maps image digests to URLs already known (published HTML, local cache)."""
+def make_plan(site: CompiledSite, remote: RemoteState, cached: dict[str, str]) -> Plan:
+    """`cached` maps image digests to URLs this machine uploaded before (the local cache);
+    the articles the content manages add the ones they show."""
     content = site.content
     plan = Plan(remote.help_center_id)
-    images = {rel: local_image(rel, path) for rel, path in sorted(content.images.items())}
-    plan.images = [ImageAction(img, uploaded.get(img.digest)) for img in images.values()]
     desired = desired_state(content)
     plan.navigation = desired.navigation
     matcher = _Matcher(remote, plan)
@@ -250,10 +311,19 @@ def make_plan(site: CompiledSite, remote: RemoteState, uploaded: dict[str, str])
             plan.groups.append(GroupAction("unchanged", group, remote_group, replaces))
         group_ids[group.slug] = remote_group.id if remote_group else None
 
-    for desired_article in desired.articles:
+    matches = [(d, *matcher.article(d)) for d in desired.articles]
+    # Only images in articles this content manages count as uploaded: a draft or a page
+    # written by hand in Plain must not choose where the content's images load from.
+    uploaded = {
+        **cached,
+        **uploaded_in(found.content_html for _, found, _ in matches if found is not None),
+    }
+    images = {rel: local_image(rel, path) for rel, path in sorted(content.images.items())}
+    plan.images = [ImageAction(img, uploaded.get(img.digest)) for img in images.values()]
+
+    for desired_article, found, renamed_from in matches:
         article = content.articles[desired_article.slug]
         html = article_html(site, article, images, uploaded)
-        found, renamed_from = matcher.article(desired_article)
         if found is None:
             plan.articles.append(ArticleAction("create", desired_article, html))
             continue
@@ -261,6 +331,14 @@ def make_plan(site: CompiledSite, remote: RemoteState, uploaded: dict[str, str])
         changed = _changed_fields(desired_article, html, group_id, found)
         if desired_article.group_slug and group_id is None:
             changed = tuple(dict.fromkeys((*changed, "group")))
+        if changed and not found.status_known:
+            # Plain requires a status on every write (it makes an article without one a
+            # draft), so any write would replace a status this version cannot write back.
+            plan.warnings.append(
+                f"{desired_article.source}: not updated: the article has status {found.status} "
+                "in Plain, which this version does not know; a newer publisher can update it"
+            )
+            changed = ()
         plan.articles.append(
             ArticleAction(
                 "update" if changed else "unchanged",
@@ -273,32 +351,82 @@ def make_plan(site: CompiledSite, remote: RemoteState, uploaded: dict[str, str])
             )
         )
 
+    unclaimed = [e for e in remote.index.entries if e.type == HEADING]
+    for heading in desired.headings:
+        parent_id = group_ids.get(heading.parent_slug) if heading.parent_slug else None
+        entry = matcher.heading(heading, parent_id, unclaimed)
+        if entry is None:
+            plan.headings.append(HeadingAction("create", heading, heading.entity_id))
+        elif entry.label != heading.title:
+            plan.headings.append(HeadingAction("rename", heading, entry.entity_id, entry.label))
+        else:
+            plan.headings.append(HeadingAction("unchanged", heading, entry.entity_id))
+    for entry in unclaimed:
+        mine = entry.entity_id.startswith(HEADING_ID_PREFIX)
+        (plan.retired_headings if mine else plan.orphan_headings).append(entry)
+
     plan.orphan_articles = [a for a in remote.articles if a.id not in matcher.claimed]
     plan.orphan_groups = [g for g in remote.groups if g.id not in matcher.claimed]
+    _warn_unknown(plan, remote)
     _describe_navigation(plan, remote, group_ids)
     return plan
 
 
-def desired_entries(
-    navigation: list[tuple[NodeKey, NodeKey | None]], ids: dict[NodeKey, str]
-) -> list[IndexEntry]:
-    """The content's navigation as index entries, given the Plain id of every node."""
-    entries = []
-    for key, parent in navigation:
-        entries.append(
-            IndexEntry(
-                "ARTICLE_GROUP" if key[0] == "group" else "ARTICLE",
-                ids[key],
-                ids[parent] if parent else None,
-            )
+def _warn_unknown(plan: Plan, remote: RemoteState) -> None:
+    """Values Plain added after this version: kept as they are, and said so once each."""
+    for kind in sorted({e.type for e in remote.index.entries if not e.known}):
+        plan.warnings.append(
+            f"the navigation has entries of type {kind}, which this version does not know; "
+            "they are kept where they are"
         )
-    return entries
+    for article in remote.articles:
+        if not article.status_known:
+            plan.warnings.append(
+                f"article '{article.slug}' has status {article.status}, which this version "
+                "does not know; it is left as it is"
+            )
+
+
+def heading_ids(plan: Plan) -> dict[NodeKey, str]:
+    """The index entry id of each heading the content declares."""
+    return {h.desired.key: h.entity_id for h in plan.headings}
+
+
+_ENTRY_TYPES = {"group": ARTICLE_GROUP, "article": ARTICLE, "heading": HEADING}
+
+
+def desired_entries(
+    navigation: list[tuple[NodeKey, NodeKey | None]],
+    ids: dict[NodeKey, str],
+    labels: dict[NodeKey, str],
+) -> list[IndexEntry]:
+    """The content's navigation as index entries, given the Plain id of every node and the
+    text of every heading."""
+    return [
+        IndexEntry(_ENTRY_TYPES[key[0]], ids[key], ids[parent] if parent else None, labels.get(key))
+        for key, parent in navigation
+    ]
+
+
+def heading_labels(plan: Plan) -> dict[NodeKey, str]:
+    return {h.desired.key: h.desired.title for h in plan.headings}
+
+
+def index_drops(plan: Plan, *, prune: bool) -> list[str]:
+    """Entity ids the index write leaves out: headings this tool made that the content no
+    longer declares, and with a prune everything the prune deletes and headings made in
+    the app."""
+    drop = [e.entity_id for e in plan.retired_headings]
+    if prune:
+        drop += [a.id for a in plan.orphan_articles] + [g.id for g in plan.orphan_groups]
+        drop += [e.entity_id for e in plan.orphan_headings]
+    return drop
 
 
 def _describe_navigation(plan: Plan, remote: RemoteState, group_ids: dict[str, str | None]) -> None:
     """Before and after, as indented titles (new items get stand-in ids for the merge)."""
-    ids: dict[NodeKey, str] = {}
-    titles: dict[str, str] = {}
+    ids: dict[NodeKey, str] = heading_ids(plan)
+    titles: dict[str, str] = {h.entity_id: h.desired.title for h in plan.headings}
     for action in plan.groups:
         key = action.desired.key
         ids[key] = group_ids.get(action.desired.slug) or f"new:{key[0]}:{key[1]}"
@@ -307,20 +435,27 @@ def _describe_navigation(plan: Plan, remote: RemoteState, group_ids: dict[str, s
         key = article_action.desired.key
         ids[key] = article_action.remote.id if article_action.remote else f"new:{key[0]}:{key[1]}"
         titles[ids[key]] = article_action.desired.title
-    before = list(remote.index.entries)
-    after = merge_index(desired_entries(plan.navigation, ids), before)
-    plan.nav_changed = after != tree_order(before)
+    before = tree_order(remote.index.entries)
+    desired = desired_entries(plan.navigation, ids, heading_labels(plan))
+    after = merge_index(desired, before, drop=index_drops(plan, prune=False))
+    plan.nav_changed = after != before
     plan.nav_before = _outline(before, lambda e: remote.title_of(e))
     plan.nav_after = _outline(after, lambda e: titles.get(e.entity_id) or remote.title_of(e))
 
 
+_OUTLINE_MARKERS = {ARTICLE_GROUP: "▸ ", ARTICLE: "- ", HEADING: "§ "}
+
+
 def _outline(entries: list[IndexEntry], title: Any) -> list[str]:
+    """The tree as indented lines: `▸` a group, `-` an article, `§` a heading, `?` an entry
+    of a type this version does not know (with its type)."""
     depth: dict[str | None, int] = {None: 0}
     lines = []
     for entry in entries:
         level = depth.get(entry.parent_id, 0)
-        if entry.type == "ARTICLE_GROUP":
+        if entry.is_container:
             depth[entry.entity_id] = level + 1
-        marker = "▸ " if entry.type == "ARTICLE_GROUP" else "- "
-        lines.append("  " * level + marker + title(entry))
+        marker = _OUTLINE_MARKERS.get(entry.type)
+        text = title(entry) if marker else f"{title(entry)} ({entry.type})"
+        lines.append("  " * level + (marker or "? ") + text)
     return lines

@@ -246,7 +246,7 @@ def _insert_places(
             if entity not in present:
                 siblings = children.setdefault(parent, [])
                 position = min(int(item["place"]["position"]), len(siblings))
-                siblings.insert(position, IndexEntry(kind, entity, parent))  # type: ignore[arg-type]
+                siblings.insert(position, IndexEntry(kind, entity, parent))
                 present.add(entity)
             if kind == "ARTICLE_GROUP":
                 groups.add(entity)

@@ -10,8 +10,14 @@ from pathlib import Path
 from publisher.plain import PlainClient
 from publisher.site.compiler import CompiledSite
 from publisher.sync.apply import Applier, ApplyResult, ProgressCallback
-from publisher.sync.images import UploadCache, uploaded_in
-from publisher.sync.plan import Plan, make_plan
+from publisher.sync.images import UploadCache
+from publisher.sync.permissions import (
+    READ,
+    MissingPermissionError,
+    granted_permissions,
+    required_permissions,
+)
+from publisher.sync.plan import Plan, index_drops, make_plan
 from publisher.sync.prune import PruneResult, check_prune, prune
 from publisher.sync.state import RemoteState, read_remote
 
@@ -44,15 +50,29 @@ def _upload_cache(
 
 
 def read_and_plan(
-    client: PlainClient, site: CompiledSite, help_center_id: str, upload_cache: Path | None = None
+    client: PlainClient,
+    site: CompiledSite,
+    help_center_id: str,
+    upload_cache: Path | None = None,
+    *,
+    prune: bool = False,
 ) -> tuple[Plan, RemoteState]:
-    """Read the help center (queries only) and work out what publishing would change."""
+    """Read the help center and the key's permissions (queries only) and work out what
+    publishing would change, and which permissions it lacks for that."""
     remote = read_remote(client, help_center_id)
-    known = uploaded_in(article.content_html for article in remote.articles)
     cache = _upload_cache(client, help_center_id, upload_cache)
-    if cache is not None:
-        known = {**cache.load(), **known}
-    return make_plan(site, remote, known), remote
+    plan = make_plan(site, remote, cache.load() if cache is not None else {})
+    needed = required_permissions(plan, prune=prune)
+    if set(needed) - {READ}:  # reading worked already: a plan that writes nothing asks nothing
+        granted = granted_permissions(client)
+        if granted is None:
+            plan.warnings.append(
+                "could not read the key's permissions (myPermissions); a missing one shows "
+                "at the first write that needs it"
+            )
+        else:
+            plan.missing_permissions = {k: v for k, v in needed.items() if k not in granted}
+    return plan, remote
 
 
 def publish(
@@ -63,18 +83,21 @@ def publish(
     progress: ProgressCallback | None = None,
 ) -> PublishOutcome:
     """Make the help center match the content. Raises PublishError (a write failed: re-run),
-    PruneRefusedError (before any write) or IndexConflictError."""
+    PruneRefusedError or MissingPermissionError (before any write) or IndexConflictError."""
     started = time.perf_counter()
     requests_before = client.stats.requests
-    plan, remote = read_and_plan(client, site, help_center_id, options.upload_cache)
+    plan, remote = read_and_plan(
+        client, site, help_center_id, options.upload_cache, prune=options.prune
+    )
     outcome = PublishOutcome(plan)
     if options.prune:
         check_prune(plan, remote, yes=options.yes, max_share=options.max_prune_share)
+    if plan.missing_permissions and not options.dry_run:
+        raise MissingPermissionError(plan.missing_permissions)
     if not options.dry_run:
         applier = Applier(client, site, plan, concurrency=options.concurrency, progress=progress)
-        drop = [a.id for a in plan.orphan_articles] + [g.id for g in plan.orphan_groups]
         try:
-            outcome.applied = applier.apply(drop_from_index=drop if options.prune else ())
+            outcome.applied = applier.apply(drop_from_index=index_drops(plan, prune=options.prune))
         finally:
             cache = _upload_cache(client, help_center_id, options.upload_cache)
             if cache is not None:

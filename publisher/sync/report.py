@@ -43,6 +43,22 @@ def plan_table(plan: Plan, *, show_unchanged: bool = False) -> Table:
             article.desired.slug,
             details,
         )
+    for heading in plan.headings:
+        if heading.kind == "unchanged" and not show_unchanged:
+            continue
+        table.add_row(
+            Text(heading.kind, style=_STYLES.get(heading.kind, "")),
+            "heading",
+            heading.desired.title,
+            f"was '{heading.old_title}'" if heading.old_title is not None else "",
+        )
+    for retired in plan.retired_headings:
+        table.add_row(
+            Text("remove", style="red"),
+            "heading",
+            retired.label or retired.entity_id,
+            "made from a heading file that is gone",
+        )
     for image in plan.uploads:
         table.add_row(
             Text("upload", style="green"), "image", image.image.rel_path, image.image.file_name
@@ -57,6 +73,13 @@ def plan_table(plan: Plan, *, show_unchanged: bool = False) -> Table:
             "group",
             orphan_group.slug,
             "in Plain, not in the content",
+        )
+    for orphan_heading in plan.orphan_headings:
+        table.add_row(
+            Text("kept", style="dim"),
+            "heading",
+            orphan_heading.label or orphan_heading.entity_id,
+            "made in Plain; stays where it is (removed only with --prune)",
         )
     return table
 
@@ -74,6 +97,10 @@ def print_plan(plan: Plan, console: Console, *, verbose: bool = False) -> None:
         console.print("\n".join(plan.nav_after) or "(empty)", highlight=False, markup=False)
     for warning in plan.warnings:
         console.print(Text(f"warning: {warning}", style="yellow"))
+    for name, why in plan.missing_permissions.items():
+        console.print(
+            Text(f"missing permission: {name}, needed for {why} (publish will refuse)", style="red")
+        )
     console.print(plan_summary(plan))
 
 

@@ -6,10 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from publisher.content.model import Article, Group, HelpCenterContent
-from publisher.plain import IndexEntry, PlainClient, RemoteArticle, RemoteGroup, RemoteIndex
+from publisher.content.model import Article, Group, Heading, HelpCenterContent
+from publisher.plain import (
+    ARTICLE,
+    IndexEntry,
+    PlainClient,
+    RemoteArticle,
+    RemoteGroup,
+    RemoteIndex,
+)
 
-# A node of the navigation, before Plain ids are known: ("article" | "group", slug).
+# A node of the navigation, before Plain ids are known: ("article" | "group", slug), or
+# ("heading", the id of its index entry).
 NodeKey = tuple[str, str]
 
 
@@ -43,12 +51,26 @@ class DesiredArticle:
         return ("article", self.slug)
 
 
+@dataclass(frozen=True)
+class DesiredHeading:
+    entity_id: str  # pinned, or made from where the file sits
+    title: str
+    parent_slug: str | None
+    pinned: bool
+    source: Path  # the .heading.yml file, for messages
+
+    @property
+    def key(self) -> NodeKey:
+        return ("heading", self.entity_id)
+
+
 @dataclass
 class DesiredState:
     """What the content says the help center should be; navigation in sidebar order."""
 
     groups: list[DesiredGroup] = field(default_factory=list)  # parents before children
     articles: list[DesiredArticle] = field(default_factory=list)
+    headings: list[DesiredHeading] = field(default_factory=list)
     navigation: list[tuple[NodeKey, NodeKey | None]] = field(default_factory=list)
 
 
@@ -57,7 +79,17 @@ def desired_state(content: HelpCenterContent) -> DesiredState:
     for node in content.walk():
         parent = node.parent if isinstance(node, Group) else node.group
         parent_key: NodeKey | None = ("group", parent.slug) if parent else None
-        if isinstance(node, Group):
+        if isinstance(node, Heading):
+            heading = DesiredHeading(
+                node.entity_id,
+                node.title,
+                parent.slug if parent else None,
+                bool(node.id),
+                node.path,
+            )
+            state.headings.append(heading)
+            state.navigation.append((heading.key, parent_key))
+        elif isinstance(node, Group):
             state.groups.append(
                 DesiredGroup(
                     node.slug, node.name, parent.slug if parent else None, node.id, node.path
@@ -100,11 +132,11 @@ class RemoteState:
         self.group_by_slug = {g.slug: g for g in self.groups}
 
     def title_of(self, entry: IndexEntry) -> str:
-        if entry.type == "ARTICLE":
+        if entry.type == ARTICLE:
             article = self.article_by_id.get(entry.entity_id)
             return article.title if article else entry.title or entry.entity_id
         group = self.group_by_id.get(entry.entity_id)
-        return group.name if group else entry.title or entry.entity_id
+        return group.name if group else entry.label or entry.title or entry.entity_id
 
 
 def read_remote(client: PlainClient, help_center_id: str) -> RemoteState:
