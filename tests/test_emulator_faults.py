@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import httpx
@@ -102,7 +104,7 @@ def test_the_same_seed_gives_the_same_faults(emulator_factory: EmulatorFactory) 
     first = statuses(emulator_factory(db=False, fail_rate=0.5, seed=42))
     second = statuses(emulator_factory(db=False, fail_rate=0.5, seed=42))
     assert first == second
-    assert {200, 429, 500, "dropped"} == set(first)
+    assert {200, 429, 500, "dropped"} == set(first)  # graphql_* faults come as 200
 
 
 def test_latency_delays_graphql_requests(emulator_factory: EmulatorFactory) -> None:
@@ -115,3 +117,140 @@ def test_latency_delays_graphql_requests(emulator_factory: EmulatorFactory) -> N
 def test_unknown_fault_kind_is_refused(emulator_factory: EmulatorFactory) -> None:
     with pytest.raises(RuntimeError, match="unknown fault kind"):
         emulator_factory(db=False, fault_kinds="meteor")
+
+
+def test_graphql_internal_answers_200_with_internal_server_error_and_runs_nothing(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    emulator = emulator_factory(fail_rate=1, fault_kinds="graphql_internal")
+    for query, variables in (
+        (QUERY, {"id": emulator.help_center_id}),
+        (CREATE, {"hc": emulator.help_center_id, "title": "Never"}),
+    ):
+        response = fresh_post(emulator, query, variables)
+        assert response.status_code == 200
+        assert "retry-after" not in response.headers
+        assert response.json() == {
+            "data": None,
+            "errors": [
+                {
+                    "message": "Internal server error",
+                    "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+                }
+            ],
+        }
+    emulator.restart("--fail-rate", "0")
+    assert article_titles(emulator) == []  # the mutation did not run
+
+
+def test_graphql_rate_limit_answers_200_with_rate_limited_and_retry_after(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    emulator = emulator_factory(
+        fail_rate=1, fault_kinds="graphql_rate_limit", extra_args=("--retry-after", "3")
+    )
+    for query, variables in (
+        (QUERY, {"id": emulator.help_center_id}),
+        (CREATE, {"hc": emulator.help_center_id, "title": "Never"}),
+    ):
+        response = fresh_post(emulator, query, variables)
+        assert response.status_code == 200
+        assert response.headers["retry-after"] == "3"
+        assert response.json() == {
+            "data": None,
+            "errors": [
+                {
+                    "message": "Too many requests (injected by the emulator)",
+                    "extensions": {"code": "RATE_LIMITED"},
+                }
+            ],
+        }
+    emulator.restart("--fail-rate", "0")
+    assert article_titles(emulator) == []
+
+
+@pytest.mark.parametrize(("extra", "seconds"), [((), "75"), (("--long-retry-after", "5"), "5")])
+def test_long_retry_after_answers_429_with_a_long_wait(
+    emulator_factory: EmulatorFactory, extra: tuple[str, ...], seconds: str
+) -> None:
+    emulator = emulator_factory(
+        db=False, fail_rate=1, fault_kinds="long_retry_after", extra_args=extra
+    )
+    for query, variables in (
+        (QUERY, {"id": emulator.help_center_id}),
+        (CREATE, {"hc": emulator.help_center_id, "title": "Never"}),
+    ):
+        response = fresh_post(emulator, query, variables)
+        assert response.status_code == 429
+        assert response.headers["retry-after"] == seconds
+        assert response.json() == {
+            "errors": [
+                {
+                    "message": "Too many requests (injected by the emulator)",
+                    "extensions": {"code": "RATE_LIMITED"},
+                }
+            ]
+        }
+
+
+def outcomes(emulator: Emulator, count: int) -> list[tuple[int | str, str | None, str | None]]:
+    """Per request: HTTP status (or "dropped"), Retry-After, errors[0].extensions.code."""
+    seen: list[tuple[int | str, str | None, str | None]] = []
+    for _ in range(count):
+        try:
+            response = fresh_post(emulator, QUERY, {"id": emulator.help_center_id})
+        except (httpx.RemoteProtocolError, httpx.ReadError):
+            seen.append(("dropped", None, None))
+            continue
+        errors = response.json().get("errors") or [{}]
+        code = errors[0].get("extensions", {}).get("code")
+        seen.append((response.status_code, response.headers.get("retry-after"), code))
+    return seen
+
+
+def test_default_kinds_are_all_but_long_retry_after(emulator_factory: EmulatorFactory) -> None:
+    seen = outcomes(emulator_factory(db=False, fail_rate=1, seed=3), 80)
+    assert set(seen) == {
+        (429, "0", "RATE_LIMITED"),  # rate_limit (the fixture asks for --retry-after 0)
+        (500, None, "INTERNAL"),  # server_error
+        ("dropped", None, None),  # disconnect
+        (200, None, "INTERNAL_SERVER_ERROR"),  # graphql_internal
+        (200, "0", "RATE_LIMITED"),  # graphql_rate_limit
+    }
+    # Named, it comes.
+    named = outcomes(
+        emulator_factory(db=False, fail_rate=1, seed=3, fault_kinds="rate_limit,long_retry_after"),
+        40,
+    )
+    assert (429, "75", "RATE_LIMITED") in named
+
+
+def test_help_says_long_retry_after_is_not_a_default() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "publisher.emulator", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    text = " ".join(result.stdout.split())
+    assert "Default: all but long_retry_after, left out because a client" in text
+    for option in ("--long-retry-after", "--strict", "--download-urls", "--key-permissions"):
+        assert option in text
+
+
+def test_strict_preset(emulator_factory: EmulatorFactory) -> None:
+    strict = outcomes(emulator_factory(db=False, seed=5, extra_args=("--strict",)), 200)
+    failed = [o for o in strict if o != (200, None, None)]
+    assert 20 <= len(failed) <= 70  # --fail-rate 0.2 unless given
+    assert (429, "2", "RATE_LIMITED") in strict  # long_retry_after, 2 s under --strict
+    assert (200, None, "INTERNAL_SERVER_ERROR") in strict
+    # Explicit options win over the preset.
+    explicit = emulator_factory(
+        db=False,
+        fail_rate=1,
+        fault_kinds="long_retry_after",
+        extra_args=("--strict", "--long-retry-after", "9"),
+    )
+    assert set(outcomes(explicit, 5)) == {(429, "9", "RATE_LIMITED")}
+    calm = emulator_factory(db=False, fail_rate=0, extra_args=("--strict",))
+    assert set(outcomes(calm, 20)) == {(200, None, None)}

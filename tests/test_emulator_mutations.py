@@ -290,3 +290,24 @@ def test_moving_an_article_between_groups(emulator: Emulator) -> None:
         helpCenterArticleId=created["id"], title="Mover", helpCenterArticleGroupId=None
     )
     assert ungrouped["articleGroup"] is None
+
+
+def test_label_type_ids_are_accepted_only_empty(emulator: Emulator) -> None:
+    # The emulator has no label types: null and [] are fine, any id is unknown.
+    assert upsert(emulator, title="Null labels", labelTypeIds=None)["error"] is None
+    created = upsert(emulator, title="No labels", labelTypeIds=[])
+    assert created["error"] is None
+    for ids in (["lt_01NOPE"], ["lt_01A", "lt_01B"]):
+        result = upsert(emulator, title="Labelled", labelTypeIds=ids)
+        assert result["helpCenterArticle"] is None
+        error = result["error"]
+        assert (error["type"], error["code"]) == ("VALIDATION", "input_validation")
+        assert [(f["field"], f["type"]) for f in error["fields"]] == [("labelTypeIds", "NOT_FOUND")]
+        assert all(i in error["fields"][0]["message"] for i in ids)
+    # An update is refused the same way and changes nothing.
+    article_id = created["helpCenterArticle"]["id"]
+    refused = upsert(
+        emulator, helpCenterArticleId=article_id, title="Renamed", labelTypeIds=["lt_01NOPE"]
+    )
+    assert refused["error"]["fields"][0]["field"] == "labelTypeIds"
+    assert article(emulator, article_id)["title"] == "No labels"  # type: ignore[index]

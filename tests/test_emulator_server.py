@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
+import pytest
 from conftest import DEFAULT_API_KEY, Emulator, EmulatorFactory
 
 from publisher.emulator import command
 from publisher.emulator.app import DEFAULT_API_KEY as APP_DEFAULT_KEY
 from publisher.emulator.app import create_app
+from publisher.emulator.launch import EmulatorStartError
+from publisher.emulator.models import Actor, IndexEntry
+from publisher.emulator.store import Store
 
 QUERY = "{ helpCenters { edges { node { id publicName } } } }"
 
@@ -124,6 +130,12 @@ def test_help_lists_the_options() -> None:
         "--fail-rate",
         "--fault-kinds",
         "--seed",
+        "--key-permissions",
+        "--long-retry-after",
+        "--download-urls",
+        "--extra-index-type",
+        "--extra-article-status",
+        "--strict",
     ):
         assert option in result.stdout
 
@@ -180,4 +192,155 @@ def test_in_process_disconnect_falls_back_to_500() -> None:
             )
 
     assert asyncio.run(run()).status_code == 500
+    app.emulator.store.close()
+
+
+EXTRA_INDEX = """
+mutation($input: UpdateHelpCenterIndexInput!) {
+  updateHelpCenterIndex(input: $input) {
+    helpCenterIndex { navIndex { type id title slug parentId status } }
+    error { message fields { field type } }
+  }
+}
+"""
+
+
+def test_extra_enum_values_are_stored_and_served(emulator_factory: EmulatorFactory) -> None:
+    emulator = emulator_factory(
+        extra_args=(
+            *("--extra-index-type", "SECTION_BREAK"),
+            *("--extra-article-status", "ARCHIVED"),
+        )
+    )
+    archived = emulator.upsert_article(title="Old", status="ARCHIVED")
+    assert archived["status"] == "ARCHIVED"
+    index = emulator.index()
+    assert index["navIndex"][0]["status"] == "ARCHIVED"
+    items = [
+        {"type": "SECTION_BREAK", "entityId": "break-1", "title": "Past"},
+        {"type": "HEADING", "entityId": "h", "title": "Heading"},
+        {"type": "ARTICLE", "entityId": archived["id"]},
+    ]
+    data = {
+        "helpCenterId": emulator.help_center_id,
+        "hash": index["hash"],
+        "helpCenterIndex": items,
+    }
+    result = emulator.gql(EXTRA_INDEX, {"input": data})["updateHelpCenterIndex"]
+    assert result["error"] is None
+    assert [
+        (i["type"], i["id"], i["title"], i["status"]) for i in result["helpCenterIndex"]["navIndex"]
+    ] == [
+        ("SECTION_BREAK", "break-1", "Past", None),
+        ("HEADING", "h", "Heading", None),
+        ("ARTICLE", archived["id"], "Old", "ARCHIVED"),
+    ]
+    # An extra type follows HEADING's rules: a title is required.
+    data = {**data, "hash": emulator.index()["hash"]}
+    data["helpCenterIndex"] = [{"type": "SECTION_BREAK", "entityId": "break-2"}]
+    refused = emulator.gql(EXTRA_INDEX, {"input": data})["updateHelpCenterIndex"]
+    assert refused["error"]["fields"] == [{"field": "helpCenterIndex[0].title", "type": "REQUIRED"}]
+    # Not drafted and not published: the web view does not show it.
+    page = httpx.get(f"{emulator.base_url}/help-centers/{emulator.help_center_id}", timeout=10)
+    assert "Old" not in page.text and "Past" in page.text
+    # State survives a restart with the same options.
+    before = emulator.index()
+    emulator.restart()
+    assert emulator.index() == before
+
+
+def test_without_the_hook_the_values_are_invalid(emulator_factory: EmulatorFactory) -> None:
+    emulator = emulator_factory(db=False)
+    response = emulator.post(
+        'mutation($hc: ID!) { upsertHelpCenterArticle(input: {helpCenterId: $hc, title: "T",'
+        ' contentHtml: "", status: ARCHIVED}) { error { code } } }',
+        {"hc": emulator.help_center_id},
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--extra-index-type", "HEADING"),  # already there
+        ("--extra-index-type", "true"),
+        ("--extra-article-status", "1ABC"),
+        ("--extra-article-status", "NOT-A-NAME"),
+    ],
+)
+def test_bad_extra_enum_values_are_refused(
+    emulator_factory: EmulatorFactory, args: tuple[str, str]
+) -> None:
+    with pytest.raises(EmulatorStartError, match="enum value"):
+        emulator_factory(db=False, extra_args=args)
+
+
+def test_headings_survive_a_restart(emulator_factory: EmulatorFactory) -> None:
+    emulator = emulator_factory()
+    index = emulator.index()
+    data = {
+        "helpCenterId": emulator.help_center_id,
+        "hash": index["hash"],
+        "helpCenterIndex": [{"type": "HEADING", "entityId": "kept", "title": "Kept"}],
+    }
+    assert emulator.gql(EXTRA_INDEX, {"input": data})["updateHelpCenterIndex"]["error"] is None
+    before = emulator.index()
+    emulator.restart()
+    assert emulator.index() == before
+    assert before["navIndex"][0]["type"] == "HEADING"
+
+
+def test_a_version_1_database_is_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "v1.sqlite3"
+    app = create_app(str(path), help_centers=["Docs"])
+    hc = app.emulator.help_center_ids["Docs"]
+    article = app.emulator.service.upsert_article(
+        Actor("system"), {"helpCenterId": hc, "title": "Old", "contentHtml": "<p/>"}
+    )
+    file = app.emulator.files.create_upload(
+        Actor("system"), {"fileName": "a.png", "fileSizeBytes": 1, "visibility": "PUBLIC"}
+    )
+    app.emulator.store.close()
+    # What an emulator before headings and CDN URLs wrote: no title, no cdn_token.
+    db = sqlite3.connect(path)
+    db.executescript(
+        "DROP INDEX workspace_files_cdn_token;"
+        " ALTER TABLE workspace_files DROP COLUMN cdn_token;"
+        " ALTER TABLE index_entries DROP COLUMN title;"
+        " PRAGMA user_version = 1;"
+    )
+    db.close()
+
+    store = Store(str(path))
+    try:
+        upgraded = store.workspace_file(file.id)
+        assert upgraded is not None and len(upgraded.cdn_token) >= 20
+        assert store.index_entries(hc) == [IndexEntry("ARTICLE", article.id, None, None)]
+    finally:
+        store.close()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone() == (2,)
+
+
+def test_create_app_takes_key_permissions() -> None:
+    app = create_app(key_permissions={"plainApiKey_ro": frozenset({"helpCenter:read"})})
+
+    async def run() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://emulator") as client:
+            answers = []
+            for key in ("plainApiKey_ro", DEFAULT_API_KEY):
+                answers.append(
+                    await client.post(
+                        "/graphql/v1",
+                        headers={"Authorization": f"Bearer {key}"},
+                        json={"query": "{ myPermissions { permissions } }"},
+                    )
+                )
+            return answers
+
+    ro, default = asyncio.run(run())
+    assert ro.json()["data"]["myPermissions"]["permissions"] == ["helpCenter:read"]
+    assert len(default.json()["data"]["myPermissions"]["permissions"]) == 5
+    assert app.emulator.api_keys == [DEFAULT_API_KEY, "plainApiKey_ro"]
     app.emulator.store.close()

@@ -84,3 +84,55 @@ def test_drafts_and_unknown_pages_are_404(emulator: Emulator) -> None:
     assert get(emulator, "/help-centers/hc_01NOPE").status_code == 404
     assert get(emulator, "/static/../../etc/passwd").status_code == 404
     assert get(emulator, "/pyproject.toml").status_code == 404
+
+
+def test_headings_are_section_labels_in_index_order(emulator: Emulator) -> None:
+    group = emulator.create_group("Guides")
+    drafts = emulator.create_group("Only drafts")
+    one = emulator.upsert_article(title="One", slug="one", status="PUBLISHED")
+    two = emulator.upsert_article(
+        title="Two", slug="two", status="PUBLISHED", helpCenterArticleGroupId=group["id"]
+    )
+    draft = emulator.upsert_article(
+        title="Draft", slug="draft", helpCenterArticleGroupId=drafts["id"]
+    )
+    index = emulator.index()
+    items = [
+        {"type": "HEADING", "entityId": "h-start", "title": "Start <here>"},
+        {"type": "ARTICLE", "entityId": one["id"]},
+        {"type": "ARTICLE_GROUP", "entityId": group["id"]},
+        {"type": "HEADING", "entityId": "h-inner", "parentId": group["id"], "title": "Inner"},
+        {"type": "ARTICLE", "entityId": two["id"], "parentId": group["id"]},
+        {"type": "ARTICLE_GROUP", "entityId": drafts["id"]},
+        {"type": "HEADING", "entityId": "h-drafts", "parentId": drafts["id"], "title": "Hidden"},
+        {"type": "ARTICLE", "entityId": draft["id"], "parentId": drafts["id"]},
+    ]
+    result = emulator.gql(
+        """
+        mutation($input: UpdateHelpCenterIndexInput!) {
+          updateHelpCenterIndex(input: $input) { error { message } }
+        }
+        """,
+        {
+            "input": {
+                "helpCenterId": emulator.help_center_id,
+                "hash": index["hash"],
+                "helpCenterIndex": items,
+            }
+        },
+    )
+    assert result["updateHelpCenterIndex"]["error"] is None
+
+    page = get(emulator, f"/help-centers/{emulator.help_center_id}").text
+    entries = re.findall(r'<li class="(article|group|heading)"[^>]*>(?:<a [^>]*>)?([^<\n]+)', page)
+    assert [(kind, text.strip()) for kind, text in entries] == [
+        ("heading", "Start &lt;here&gt;"),  # escaped like every title
+        ("article", "One"),
+        ("group", "Guides"),
+        ("heading", "Inner"),
+        ("article", "Two"),
+    ]
+    # A group holding only a heading and drafts shows nothing, its heading included.
+    assert "Only drafts" not in page
+    assert "Hidden" not in page
+    assert 'role="presentation"' in page  # a label, not a link

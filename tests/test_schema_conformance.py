@@ -1,13 +1,22 @@
-"""The emulator's schema must be a faithful subset of Plain's published schema."""
+"""The emulator's schema must be a faithful subset of Plain's current schema, and every
+operation the client sends must be valid against that schema.
+
+"Plain's current schema" is the SDK's published file (../shared/plain/schema.graphql)
+extended by tests/plain_additions.graphql: what Plain's live reference pages have added
+since, each extension quoting its page.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from importlib import resources
 from pathlib import Path
 
 import pytest
 from graphql import (
+    DocumentNode,
+    EnumTypeExtensionNode,
     GraphQLArgument,
     GraphQLEnumType,
     GraphQLInputField,
@@ -18,13 +27,20 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
     GraphQLUnionType,
+    InputObjectTypeExtensionNode,
+    ObjectTypeExtensionNode,
+    TypeExtensionNode,
     build_schema,
+    extend_schema,
     parse,
     print_ast,
     validate,
 )
 
 PLAIN_SCHEMA = Path(__file__).parents[2] / "shared/plain/schema.graphql"
+PLAIN_ADDITIONS = Path(__file__).parent / "plain_additions.graphql"
+OPERATIONS = Path(__file__).parents[1] / "publisher/plain/operations.graphql"
+REFERENCE_URL = re.compile(r"https://www\.plain\.com/docs/graphql-reference/\S+")
 
 
 def _emulator_schema() -> GraphQLSchema:
@@ -38,13 +54,79 @@ def emulator_schema() -> GraphQLSchema:
 
 
 @pytest.fixture(scope="module")
-def plain_schema() -> GraphQLSchema:
+def sdk_schema() -> GraphQLSchema:
+    """Plain's schema as the SDK last published it."""
     if not PLAIN_SCHEMA.is_file():
         reason = f"Plain's reference schema is missing: {PLAIN_SCHEMA} does not exist"
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
     return build_schema(PLAIN_SCHEMA.read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def additions() -> DocumentNode:
+    return parse(PLAIN_ADDITIONS.read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def plain_schema(sdk_schema: GraphQLSchema, additions: DocumentNode) -> GraphQLSchema:
+    """Plain's current schema: the SDK's, plus what the live reference added since. Fails if
+    an addition is already in the SDK's file (then it is no longer an addition)."""
+    return extend_schema(sdk_schema, additions)
+
+
+def _extensions(document: DocumentNode) -> list[TypeExtensionNode]:
+    found = []
+    for node in document.definitions:
+        assert isinstance(node, TypeExtensionNode), (
+            f"plain_additions.graphql may only extend Plain's types, not define {node.kind}"
+        )
+        found.append(node)
+    return found
+
+
+def _added_members(extension: TypeExtensionNode) -> list[str]:
+    if isinstance(extension, EnumTypeExtensionNode):
+        return [v.name.value for v in extension.values or ()]
+    if isinstance(extension, InputObjectTypeExtensionNode | ObjectTypeExtensionNode):
+        return [f.name.value for f in extension.fields or ()]
+    raise AssertionError(f"unexpected extension {extension.kind}")
+
+
+def _members(gql_type: GraphQLNamedType | None) -> set[str]:
+    if isinstance(gql_type, GraphQLEnumType):
+        return set(gql_type.values)
+    if isinstance(gql_type, GraphQLInputObjectType | GraphQLObjectType):
+        return set(gql_type.fields)
+    return set()
+
+
+def test_every_addition_quotes_its_reference_page(additions: DocumentNode) -> None:
+    lines = PLAIN_ADDITIONS.read_text("utf-8").splitlines()
+    for extension in _extensions(additions):
+        assert extension.loc is not None
+        comments: list[str] = []
+        row = extension.loc.start_token.line - 2  # the line above, 0-based
+        while row >= 0 and lines[row].startswith("#"):
+            comments.insert(0, lines[row])
+            row -= 1
+        name = extension.name.value
+        assert any(REFERENCE_URL.search(c) for c in comments), f"{name}: no reference URL"
+        assert any(re.search(r'"[^"]+"', c) for c in comments), f"{name}: no quoted sentence"
+
+
+def test_additions_are_new_and_served_by_the_emulator(
+    additions: DocumentNode, sdk_schema: GraphQLSchema, emulator_schema: GraphQLSchema
+) -> None:
+    for extension in _extensions(additions):
+        name = extension.name.value
+        added = _added_members(extension)
+        assert added, f"{name}: an extension that adds nothing"
+        already = set(added) & _members(sdk_schema.type_map.get(name))
+        assert not already, f"{name}: {already} is in the SDK's schema now; drop the addition"
+        missing = set(added) - _members(emulator_schema.type_map.get(name))
+        assert not missing, f"{name}: the emulator does not serve {missing}"
 
 
 def _own_types(schema: GraphQLSchema) -> dict[str, GraphQLNamedType]:
@@ -123,6 +205,8 @@ def test_root_operations_are_the_help_center_ones(emulator_schema: GraphQLSchema
         "helpCenterIndex",
         "helpCenterArticleBySlug",
         "helpCenterArticleGroupBySlug",
+        "myPermissions",
+        "myMachineUser",
     }
     assert {
         "upsertHelpCenterArticle",
@@ -132,7 +216,17 @@ def test_root_operations_are_the_help_center_ones(emulator_schema: GraphQLSchema
         "deleteHelpCenterArticleGroup",
         "updateHelpCenterIndex",
         "createWorkspaceFileUploadUrl",
+        "createWorkspaceFileDownloadUrl",
+        "deleteWorkspaceFile",
     } <= set(emulator_schema.mutation_type.fields)
+
+
+def test_every_client_operation_is_valid_against_plain_and_the_emulator(
+    plain_schema: GraphQLSchema, emulator_schema: GraphQLSchema
+) -> None:
+    document = parse(OPERATIONS.read_text("utf-8"))
+    assert [e.message for e in validate(plain_schema, document)] == []
+    assert [e.message for e in validate(emulator_schema, document)] == []
 
 
 ACTOR = """
@@ -253,8 +347,53 @@ RICH_QUERIES = [
 ]
 
 
+# Queries that need what Plain's live reference added beyond the SDK's schema.
+NEWER_QUERIES = [
+    """
+    query Headings($id: ID!) {
+      helpCenterIndex(id: $id) { hash navIndex { type id title parentId } }
+    }
+    mutation PlaceHeading($hc: ID!, $hash: String!, $parent: ID) {
+      updateHelpCenterIndex(input: {
+        helpCenterId: $hc, hash: $hash,
+        helpCenterIndex: [
+          {type: HEADING, entityId: "getting-started", title: "Getting started"},
+          {type: ARTICLE, entityId: "hca_1", parentId: $parent, title: "ignored"}
+        ]
+      }) { helpCenterIndex { hash } error { code } }
+    }
+    """,
+    """
+    mutation Labelled($hc: ID!) {
+      upsertHelpCenterArticle(input: {
+        helpCenterId: $hc, title: "T", contentHtml: "<p/>", labelTypeIds: []
+      }) { helpCenterArticle { id } error { code fields { field } } }
+    }
+    """,
+    """
+    query Me {
+      myPermissions { permissions }
+      myMachineUser { id fullName publicName type }
+    }
+    """,
+]
+
+
 @pytest.mark.parametrize("query", RICH_QUERIES)
-def test_rich_queries_validate_against_both_schemas(
+def test_rich_queries_validate_against_every_schema(
+    query: str,
+    emulator_schema: GraphQLSchema,
+    sdk_schema: GraphQLSchema,
+    plain_schema: GraphQLSchema,
+) -> None:
+    document = parse(query)
+    assert validate(sdk_schema, document) == []
+    assert validate(plain_schema, document) == []
+    assert validate(emulator_schema, document) == []
+
+
+@pytest.mark.parametrize("query", NEWER_QUERIES)
+def test_newer_queries_validate_against_plain_now_and_the_emulator(
     query: str, emulator_schema: GraphQLSchema, plain_schema: GraphQLSchema
 ) -> None:
     document = parse(query)

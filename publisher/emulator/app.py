@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -13,7 +13,7 @@ from starlette.types import Receive, Scope, Send
 from publisher.emulator import connection
 from publisher.emulator.faults import FaultConfig, FaultInjector
 from publisher.emulator.file_routes import FileRoutes
-from publisher.emulator.files import WorkspaceFiles
+from publisher.emulator.files import DownloadUrls, WorkspaceFiles
 from publisher.emulator.graphql_endpoint import GRAPHQL_PATH, GraphQLEndpoint, load_schema
 from publisher.emulator.helpcenter import HelpCenterService
 from publisher.emulator.store import Store
@@ -33,6 +33,7 @@ class EmulatorState:
     faults: FaultInjector
     api_keys: list[str]
     help_center_ids: dict[str, str] = field(default_factory=dict)
+    key_permissions: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 class EmulatorApp(Starlette):
@@ -51,25 +52,39 @@ def create_app(
     api_keys: Sequence[str] = (DEFAULT_API_KEY,),
     help_centers: Sequence[str] = (),
     faults: FaultConfig | None = None,
+    key_permissions: Mapping[str, frozenset[str]] | None = None,
+    download_urls: DownloadUrls = DownloadUrls.OPAQUE,
+    extra_index_types: Sequence[str] = (),
+    extra_article_statuses: Sequence[str] = (),
 ) -> EmulatorApp:
     """Build the emulator over a SQLite file (``None``: in memory).
 
     Seeds the given API keys and help centers (kept if already in the database); with no
     help center named and none stored, creates one called "Help Center". The seeded ids
-    are on ``app.emulator.help_center_ids``.
+    are on ``app.emulator.help_center_ids``. ``key_permissions`` gives keys their own
+    permission sets (a key named there is accepted even if not in ``api_keys``); every other
+    key has ``permissions.DEFAULT_PERMISSIONS``. Permissions are configuration, set anew at
+    each start, not stored.
     """
+    schema = load_schema(extra_index_types, extra_article_statuses)  # first: may refuse names
     store = Store(db_path)
-    service = HelpCenterService(store)
-    files = WorkspaceFiles(store)
+    service = HelpCenterService(
+        store,
+        extra_index_types=extra_index_types,
+        extra_article_statuses=extra_article_statuses,
+    )
+    files = WorkspaceFiles(store, download_urls=download_urls)
     injector = FaultInjector(faults or FaultConfig())
-    for key in api_keys:
+    permissions = dict(key_permissions or {})
+    keys = list(dict.fromkeys([*api_keys, *permissions]))
+    for key in keys:
         service.ensure_api_key(key)
     names = list(help_centers)
     if not names and not store.help_centers():
         names = [DEFAULT_HELP_CENTER]
     seeded = {name: service.ensure_help_center(name).id for name in names}
 
-    graphql = GraphQLEndpoint(load_schema(), service, files, injector)
+    graphql = GraphQLEndpoint(schema, service, files, injector, permissions)
     file_routes = FileRoutes(files)
     web = WebView(service)
 
@@ -83,6 +98,7 @@ def create_app(
             Route(GRAPHQL_PATH, graphql, methods=["POST"]),
             Route("/uploads/{file_id}", file_routes.upload, methods=["POST"]),
             Route("/files/{file_id}/{file_name:path}", file_routes.download, methods=["GET"]),
+            Route("/cdn/{cdn_token}", file_routes.cdn_download, methods=["GET"]),
             Route("/", web.home, methods=["GET"]),
             Route("/help-centers/{help_center_id}", web.help_center, methods=["GET"]),
             Route("/help-centers/{help_center_id}/article/{slug}", web.article, methods=["GET"]),
@@ -94,7 +110,8 @@ def create_app(
         service=service,
         files=files,
         faults=injector,
-        api_keys=list(api_keys),
+        api_keys=keys,
         help_center_ids=seeded,
+        key_permissions=permissions,
     )
     return app

@@ -6,7 +6,7 @@ import enum
 import random
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class FaultKind(enum.StrEnum):
@@ -14,10 +14,28 @@ class FaultKind(enum.StrEnum):
     SERVER_ERROR = "server_error"  # HTTP 500
     DISCONNECT = "disconnect"  # the connection closes with no response at all
     LOST_RESPONSE = "lost_response"  # a mutation commits, then its response is lost
+    # HTTP 200 with errors[0].extensions.code INTERNAL_SERVER_ERROR, which Plain's
+    # error-handling guide says "should be retried"; the operation does not run.
+    GRAPHQL_INTERNAL = "graphql_internal"
+    # HTTP 200 with errors[0].extensions.code RATE_LIMITED and Retry-After; it does not run.
+    GRAPHQL_RATE_LIMIT = "graphql_rate_limit"
+    # HTTP 429 whose Retry-After asks for a long wait (--long-retry-after, 75 s by default).
+    LONG_RETRY_AFTER = "long_retry_after"
 
 
 # Faults that strike before the operation runs, so any request can take them.
-_BEFORE = (FaultKind.RATE_LIMIT, FaultKind.SERVER_ERROR, FaultKind.DISCONNECT)
+_BEFORE = (
+    FaultKind.RATE_LIMIT,
+    FaultKind.SERVER_ERROR,
+    FaultKind.DISCONNECT,
+    FaultKind.GRAPHQL_INTERNAL,
+    FaultKind.GRAPHQL_RATE_LIMIT,
+    FaultKind.LONG_RETRY_AFTER,
+)
+
+#: Injected when no kinds are named: all but long_retry_after, whose wait is real time.
+DEFAULT_KINDS = frozenset(k for k in FaultKind if k is not FaultKind.LONG_RETRY_AFTER)
+DEFAULT_LONG_RETRY_AFTER = 75
 
 
 def parse_kinds(text: str) -> frozenset[FaultKind]:
@@ -38,16 +56,19 @@ def parse_kinds(text: str) -> frozenset[FaultKind]:
 @dataclass(frozen=True)
 class FaultConfig:
     fail_rate: float = 0.0
-    kinds: frozenset[FaultKind] = field(default_factory=lambda: frozenset(FaultKind))
+    kinds: frozenset[FaultKind] = DEFAULT_KINDS
     seed: int | None = None
     latency_ms: int = 0
     retry_after_seconds: int = 1
+    long_retry_after_seconds: int = DEFAULT_LONG_RETRY_AFTER
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fail_rate <= 1.0:
             raise ValueError("fail rate must be between 0 and 1")
         if self.latency_ms < 0:
             raise ValueError("latency must not be negative")
+        if min(self.retry_after_seconds, self.long_retry_after_seconds) < 0:
+            raise ValueError("Retry-After must not be negative")
 
 
 class FaultInjector:

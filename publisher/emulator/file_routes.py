@@ -9,7 +9,7 @@ from email.parser import BytesParser
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from publisher.emulator.files import UploadRejected, WorkspaceFiles
+from publisher.emulator.files import Download, UploadRejected, WorkspaceFiles
 
 
 def _parse_form(content_type: str, body: bytes) -> tuple[dict[str, str], bytes | None]:
@@ -43,9 +43,11 @@ class FileRoutes:
     async def upload(self, request: Request) -> Response:
         content_type = request.headers.get("content-type", "")
         try:
+            limit = self.files.upload_body_limit(request.path_params["file_id"])
             if not content_type.lower().startswith("multipart/form-data"):
                 raise UploadRejected(400, "Expected a multipart/form-data body")
-            fields, content = _parse_form(content_type, await request.body())
+            body = await _bounded_body(request, limit)
+            fields, content = _parse_form(content_type, body)
             if content is None:
                 raise UploadRejected(400, "The form has no `file` field")
             self.files.accept_upload(request.path_params["file_id"], fields, content)
@@ -54,15 +56,55 @@ class FileRoutes:
         return Response(status_code=204)
 
     async def download(self, request: Request) -> Response:
+        """The named form, ``/files/<id>/<name>`` (only under ``--download-urls named``)."""
         found = self.files.download(
             request.path_params["file_id"],
             request.path_params["file_name"],
             request.query_params.get("token"),
         )
-        if found is None:
-            return PlainTextResponse("Not found", status_code=404)
-        return Response(
-            found.content,
-            media_type=found.file.file_mime_type,
-            headers={"Cache-Control": "no-store"},
+        return _file_response(found)
+
+    async def cdn_download(self, request: Request) -> Response:
+        """The opaque form, ``/cdn/<token>`` (the default)."""
+        found = self.files.cdn_download(
+            request.path_params["cdn_token"],
+            request.query_params.get("expires"),
+            request.query_params.get("signature"),
         )
+        return _file_response(found)
+
+
+def _file_response(found: Download | None) -> Response:
+    if found is None:
+        return PlainTextResponse("Not found", status_code=404)
+    return Response(
+        found.content,
+        media_type=found.file.file_mime_type,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (413) as soon as it is known to exceed ``limit`` bytes: by
+    its Content-Length before reading anything, else while it streams in."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise UploadRejected(400, "Invalid Content-Length")
+        if int(declared) > limit:
+            raise UploadRejected(413, _too_large(limit))
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise UploadRejected(413, _too_large(limit))
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> str:
+    return (
+        f"The upload body is larger than this file's declared size allows ({limit} bytes"
+        " with the form around it)"
+    )

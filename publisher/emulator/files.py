@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import enum
+import hashlib
+import hmac
 import mimetypes
 import secrets
 from collections.abc import Callable, Mapping
@@ -15,10 +18,45 @@ from publisher.emulator.errors import FieldError
 from publisher.emulator.models import Actor, Timestamp, WorkspaceFile
 from publisher.emulator.store import Store
 
-MAX_FILE_BYTES = 100 * 1024 * 1024
+# Plain's reference (graphql-reference/mutations/createWorkspaceFileUploadUrl): "Files must be
+# 50 MB or smaller; certain executable file extensions (e.g. .exe, .bat) are rejected." It does
+# not say whether MB means 10^6 or 2^20 bytes: the emulator takes the smaller, 50,000,000.
+MAX_FILE_BYTES = 50 * 1000 * 1000
+# Assumption: the reference names only .exe and .bat; the emulator refuses these too (compared
+# case-insensitively, on the name's last extension, after trailing dots and spaces).
+REFUSED_EXTENSIONS = frozenset(
+    {
+        "exe",
+        "bat",
+        "cmd",
+        "com",
+        "msi",
+        "scr",
+        "ps1",
+        "sh",
+        "vbs",
+        "js",
+        "jar",
+        "app",
+        "dll",
+        "apk",
+    }
+)
 UPLOAD_LIFETIME_MS = 2 * 60 * 60 * 1000  # Plain's upload URLs expire after two hours
-PRIVATE_DOWNLOAD_LIFETIME_MS = 60 * 60 * 1000
+# createWorkspaceFileDownloadUrl: "For PRIVATE files, returns a short-lived pre-signed URL
+# (valid for 3 minutes); for PUBLIC files, returns a permanent CDN URL with no expiry."
+PRIVATE_DOWNLOAD_LIFETIME_MS = 3 * 60 * 1000
 SIGNATURE_FIELD = "X-Amz-Signature"
+# Room for the multipart framing and form fields around the file in an upload body.
+UPLOAD_FORM_OVERHEAD = 64 * 1024
+
+
+class DownloadUrls(enum.StrEnum):
+    """How download URLs look: ``opaque`` (default) like a CDN's, ``/cdn/<token>``, with
+    nothing of the file name; ``named``, the emulator's older ``/files/<id>/<name>`` form."""
+
+    OPAQUE = "opaque"
+    NAMED = "named"
 
 
 class UploadRejected(Exception):
@@ -41,10 +79,23 @@ def guess_mime_type(file_name: str) -> str:
     return guessed or "application/octet-stream"
 
 
+def refused_extension(file_name: str) -> str | None:
+    """The executable extension that makes Plain refuse ``file_name``, if it has one."""
+    _, dot, suffix = file_name.rstrip(". \t").rpartition(".")
+    suffix = suffix.lower()
+    return suffix if dot and suffix in REFUSED_EXTENSIONS else None
+
+
 class WorkspaceFiles:
-    def __init__(self, store: Store, clock: Callable[[], int] = now_ms) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], int] = now_ms,
+        download_urls: DownloadUrls = DownloadUrls.OPAQUE,
+    ) -> None:
         self.store = store
         self._clock = clock
+        self.download_urls = download_urls
 
     def create_upload(self, actor: Actor, data: Mapping[str, Any]) -> WorkspaceFile:
         problems = []
@@ -52,6 +103,14 @@ class WorkspaceFiles:
         size = data["fileSizeBytes"]
         if not file_name:
             problems.append(FieldError("fileName", "File name must not be empty", "REQUIRED"))
+        elif (extension := refused_extension(file_name)) is not None:
+            problems.append(
+                FieldError(
+                    "fileName",
+                    f"Files with the extension .{extension} are not allowed",
+                    "VALIDATION",
+                )
+            )
         if size <= 0:
             problems.append(FieldError("fileSizeBytes", "File size must be positive", "VALIDATION"))
         elif size > MAX_FILE_BYTES:
@@ -73,6 +132,7 @@ class WorkspaceFiles:
             visibility=data["visibility"],
             upload_token=secrets.token_urlsafe(24),
             download_token=secrets.token_urlsafe(24),
+            cdn_token=secrets.token_urlsafe(24),
             upload_expires_at=Timestamp(now.millis + UPLOAD_LIFETIME_MS),
             uploaded=False,
             created_at=now,
@@ -97,6 +157,14 @@ class WorkspaceFiles:
     def upload_path(file: WorkspaceFile) -> str:
         return f"/uploads/{file.id}"
 
+    def upload_body_limit(self, file_id: str) -> int:
+        """The most bytes an upload body for this file may have; UploadRejected if none may
+        come. Lets the route refuse an oversized body before reading it."""
+        file = self.store.workspace_file(file_id)
+        if file is None:
+            raise UploadRejected(404, "No such upload")
+        return min(file.size_bytes, MAX_FILE_BYTES) + UPLOAD_FORM_OVERHEAD
+
     def accept_upload(self, file_id: str, fields: Mapping[str, str], content: bytes) -> None:
         file = self.store.workspace_file(file_id)
         if file is None:
@@ -117,11 +185,21 @@ class WorkspaceFiles:
     def download_url(self, file: WorkspaceFile, base_url: str) -> dict[str, object] | None:
         if not file.uploaded:
             return None
-        url = f"{base_url}/files/{file.id}/{quote(file.file_name)}"
-        if file.visibility == "PUBLIC":
-            return {"downloadUrl": url, "expiresAt": None}
         expires = Timestamp(self._clock() + PRIVATE_DOWNLOAD_LIFETIME_MS)
-        return {"downloadUrl": f"{url}?token={file.download_token}", "expiresAt": expires}
+        if self.download_urls is DownloadUrls.NAMED:
+            url = f"{base_url}/files/{file.id}/{quote(file.file_name)}"
+            if file.visibility == "PUBLIC":
+                return {"downloadUrl": url, "expiresAt": None}
+            # The older form: its token does not expire (expiresAt is Plain's, for show).
+            return {"downloadUrl": f"{url}?token={file.download_token}", "expiresAt": expires}
+        url = f"{base_url}/cdn/{file.cdn_token}"
+        if file.visibility == "PUBLIC":
+            return {"downloadUrl": url, "expiresAt": None}  # permanent, as Plain's CDN URLs
+        signature = _sign(file, expires.millis)
+        return {
+            "downloadUrl": f"{url}?expires={expires.millis}&signature={signature}",
+            "expiresAt": expires,
+        }
 
     def create_download_url(self, file_id: str, base_url: str) -> dict[str, object]:
         file = self.store.workspace_file(file_id)
@@ -139,6 +217,9 @@ class WorkspaceFiles:
             self.store.delete_workspace_file(file_id)
 
     def download(self, file_id: str, file_name: str, token: str | None) -> Download | None:
+        """A download by the named form, ``/files/<id>/<name>[?token=]``."""
+        if self.download_urls is not DownloadUrls.NAMED:
+            return None
         file = self.store.workspace_file(file_id)
         if file is None or file.file_name != file_name:
             return None
@@ -148,3 +229,27 @@ class WorkspaceFiles:
             return None
         content = self.store.file_content(file_id)
         return None if content is None else Download(file, content)
+
+    def cdn_download(
+        self, cdn_token: str, expires: str | None, signature: str | None
+    ) -> Download | None:
+        """A download by the opaque form: ``/cdn/<token>``, signed and short-lived if PRIVATE."""
+        if self.download_urls is not DownloadUrls.OPAQUE:
+            return None
+        file = self.store.workspace_file_by_cdn_token(cdn_token)
+        if file is None:
+            return None
+        if file.visibility == "PRIVATE":
+            if expires is None or signature is None or not expires.isdigit():
+                return None
+            if not secrets.compare_digest(signature, _sign(file, int(expires))):
+                return None
+            if self._clock() > int(expires):
+                return None
+        content = self.store.file_content(file.id)
+        return None if content is None else Download(file, content)
+
+
+def _sign(file: WorkspaceFile, expires_ms: int) -> str:
+    message = f"{file.cdn_token}:{expires_ms}".encode()
+    return hmac.new(file.download_token.encode(), message, hashlib.sha256).hexdigest()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
@@ -14,6 +16,7 @@ from graphql import (
     OperationType,
     build_schema,
     execute_sync,
+    extend_schema,
     get_operation_ast,
     parse,
     validate,
@@ -27,20 +30,53 @@ from publisher.emulator.faults import FaultInjector, FaultKind
 from publisher.emulator.files import WorkspaceFiles
 from publisher.emulator.helpcenter import HelpCenterService
 from publisher.emulator.models import Actor
+from publisher.emulator.permissions import DEFAULT_PERMISSIONS
 from publisher.emulator.resolvers import RequestContext, bind, default_field_resolver
 
 GRAPHQL_PATH = "/graphql/v1"
 
 
-def load_schema() -> GraphQLSchema:
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
+
+
+def load_schema(
+    extra_index_types: Sequence[str] = (), extra_article_statuses: Sequence[str] = ()
+) -> GraphQLSchema:
+    """The served schema: ``schema.graphql``, plus any extra enum values a test asked for
+    (``--extra-index-type``, ``--extra-article-status``) to try a client against values Plain
+    may add later. The extras are not Plain's: the contract test checks the file alone."""
     sdl = resources.files("publisher.emulator").joinpath("schema.graphql").read_text("utf-8")
-    return bind(build_schema(sdl))
+    schema = build_schema(sdl)
+    extensions = [
+        f"extend enum {enum_name} {{ {' '.join(values)} }}"
+        for enum_name, values in (
+            ("HelpCenterIndexItemType", extra_index_types),
+            ("HelpCenterArticleStatus", extra_article_statuses),
+        )
+        if values
+    ]
+    for name in (*extra_index_types, *extra_article_statuses):
+        if not _NAME.fullmatch(name) or name in ("true", "false", "null"):
+            raise ValueError(f"{name!r} is not a GraphQL enum value name")
+    if extensions:
+        try:
+            schema = extend_schema(schema, parse("\n".join(extensions)))
+        except (GraphQLError, TypeError) as error:
+            raise ValueError(f"cannot add the extra enum values: {error}") from None
+    return bind(schema)
 
 
 def _errors(
-    status: int, message: str, code: str, headers: dict[str, str] | None = None
+    status: int,
+    message: str,
+    code: str,
+    headers: dict[str, str] | None = None,
+    *,
+    with_data: bool = False,
 ) -> Response:
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    body: dict[str, Any] = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    if with_data:
+        body = {"data": None, **body}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -71,11 +107,14 @@ class GraphQLEndpoint:
         service: HelpCenterService,
         files: WorkspaceFiles,
         faults: FaultInjector,
+        key_permissions: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         self.schema = schema
         self.service = service
         self.files = files
         self.faults = faults
+        #: Keys whose permissions were named; every other key has DEFAULT_PERMISSIONS.
+        self.key_permissions = dict(key_permissions or {})
         self._documents: dict[str, DocumentNode] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -88,11 +127,12 @@ class GraphQLEndpoint:
         config = self.faults.config
         if config.latency_ms:
             await asyncio.sleep(config.latency_ms / 1000)
-        actor = self._authenticate(request)
-        if actor is None:
+        authenticated = self._authenticate(request)
+        if authenticated is None:
             return _errors(
                 401, "Unauthenticated: send 'Authorization: Bearer <API key>'", "UNAUTHENTICATED"
             )
+        actor, permissions = authenticated
         try:
             document, variables, operation_name, is_mutation = self._prepare(await request.body())
         except _BadRequest as bad:
@@ -112,12 +152,30 @@ class GraphQLEndpoint:
             fault = FaultKind.SERVER_ERROR  # no socket to close when served in-process
         if fault is FaultKind.SERVER_ERROR:
             return _errors(500, "Internal server error (injected by the emulator)", "INTERNAL")
+        if fault is FaultKind.GRAPHQL_INTERNAL:
+            return _errors(200, "Internal server error", "INTERNAL_SERVER_ERROR", with_data=True)
+        if fault is FaultKind.GRAPHQL_RATE_LIMIT:
+            return _errors(
+                200,
+                "Too many requests (injected by the emulator)",
+                "RATE_LIMITED",
+                {"Retry-After": str(config.retry_after_seconds)},
+                with_data=True,
+            )
+        if fault is FaultKind.LONG_RETRY_AFTER:
+            return _errors(
+                429,
+                "Too many requests (injected by the emulator)",
+                "RATE_LIMITED",
+                {"Retry-After": str(config.long_retry_after_seconds)},
+            )
 
         context = RequestContext(
             service=self.service,
             files=self.files,
             actor=actor,
             base_url=str(request.base_url).rstrip("/"),
+            permissions=permissions,
         )
         result = execute_sync(
             self.schema,
@@ -144,12 +202,15 @@ class GraphQLEndpoint:
         client = connection.of_scope(request.scope)
         return client is not None and await client.drop()
 
-    def _authenticate(self, request: Request) -> Actor | None:
+    def _authenticate(self, request: Request) -> tuple[Actor, frozenset[str]] | None:
         scheme, _, key = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not key.strip():
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key:
             return None
-        user_id = self.service.store.machine_user_for_key(key.strip())
-        return None if user_id is None else Actor(user_id)
+        user_id = self.service.store.machine_user_for_key(key)
+        if user_id is None:
+            return None
+        return Actor(user_id), self.key_permissions.get(key, DEFAULT_PERMISSIONS)
 
     def _checked_document(self, query: str) -> DocumentNode:
         """Parsed and validated once per query text: clients send the same few operations

@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -28,7 +28,10 @@ from publisher.emulator.store import Store
 
 ARTICLE = "ARTICLE"
 ARTICLE_GROUP = "ARTICLE_GROUP"
-_STATUSES = ("DRAFT", "PUBLISHED")
+HEADING = "HEADING"
+STATUSES = ("DRAFT", "PUBLISHED")
+# Assumption (the reference gives no limit): a HEADING's label is at most this long.
+MAX_LABEL_LENGTH = 255
 # Characters that would break the public URL /article/<slug>.
 _SLUG_FORBIDDEN = re.compile(r"[\s/?#%\\]")
 
@@ -50,11 +53,27 @@ def _slug_problem(slug: str) -> str | None:
 
 
 class HelpCenterService:
-    """Every write runs in one transaction and bumps the help center's index revision."""
+    """Every write runs in one transaction and bumps the help center's index revision.
 
-    def __init__(self, store: Store, clock: Callable[[], int] = now_ms) -> None:
+    ``extra_index_types`` and ``extra_article_statuses`` are test hooks (see the emulator's
+    ``--extra-index-type`` and ``--extra-article-status``): enum values Plain may add later.
+    An extra index type is stored and served as a HEADING is (a label in ``title``); an extra
+    status is stored and served as given, and the web view shows only PUBLISHED articles.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], int] = now_ms,
+        *,
+        extra_index_types: Iterable[str] = (),
+        extra_article_statuses: Iterable[str] = (),
+    ) -> None:
         self.store = store
         self._clock = clock
+        #: Index item types that are labels in the index itself, not articles or groups.
+        self.label_types = frozenset({HEADING, *extra_index_types})
+        self.article_statuses = frozenset({*STATUSES, *extra_article_statuses})
 
     # --- Set-up ---------------------------------------------------------------------------
 
@@ -126,6 +145,21 @@ class HelpCenterService:
                 items.append(
                     NavItem(ARTICLE_GROUP, g.id, g.name, g.slug, entry.parent_id, None, None, None)
                 )
+            elif entry.type not in (ARTICLE, ARTICLE_GROUP):
+                # A HEADING: it exists only in the index. A label of a type this server was
+                # not started with fails loudly when served, as an unknown enum value would.
+                items.append(
+                    NavItem(
+                        entry.type,
+                        entry.entity_id,
+                        entry.title or "",
+                        "",
+                        entry.parent_id,
+                        None,
+                        None,
+                        None,
+                    )
+                )
         return items
 
     # --- Helpers --------------------------------------------------------------------------
@@ -178,11 +212,18 @@ class HelpCenterService:
             if not title:
                 problems.append(FieldError("title", "Title must not be empty", "REQUIRED"))
             slug = self._article_slug(hc.id, existing, data.get("slug"), title, problems)
+            if data.get("labelTypeIds"):
+                # The emulator has no label types, so no id can name one. Null or [] is fine.
+                unknown = ", ".join(data["labelTypeIds"])
+                problems.append(
+                    FieldError("labelTypeIds", f"Unknown label type(s): {unknown}", "NOT_FOUND")
+                )
             if problems:
                 raise errors.invalid_fields(problems)
 
             status = data.get("status") or (existing.status if existing else "DRAFT")
-            assert status in _STATUSES
+            if status not in self.article_statuses:  # the served schema let it through
+                raise errors.invalid("status", f"Unknown status {status}")
             description = data.get("description")
             icon = data.get("icon")
             stamp, who = Timestamp(now), actor
@@ -339,7 +380,7 @@ class HelpCenterService:
             return group
 
     def delete_group(self, actor: Actor, group_id: str) -> None:
-        """The group's articles and child groups stay, moved to the top level."""
+        """The group's articles, child groups and headings stay, moved to the top level."""
         with self.store.transaction():
             now = self._clock()
             group = self.store.group(group_id)
@@ -372,13 +413,13 @@ class HelpCenterService:
                     "The help center index changed since this hash was read; read the index"
                     " again and re-apply the change",
                 )
-            entries = [
-                IndexEntry(item["type"], item["entityId"], item.get("parentId"))
-                for item in data["helpCenterIndex"]
-            ]
+            entries = [self._index_entry(item) for item in data["helpCenterIndex"]]
             problems = self._index_problems(hc.id, entries)
             if problems:
                 raise errors.invalid_fields(problems)
+            entries = [
+                replace(e, title=e.title.strip()) if e.title is not None else e for e in entries
+            ]
             self.store.replace_index_entries(hc.id, entries)
             for entry in entries:
                 self._move(entry, actor, now)
@@ -387,21 +428,39 @@ class HelpCenterService:
             assert updated is not None
             return updated
 
+    def _index_entry(self, item: Mapping[str, Any]) -> IndexEntry:
+        # "title: Inline label for HEADING items. Ignored for ARTICLE / ARTICLE_GROUP."
+        title = item.get("title") if item["type"] in self.label_types else None
+        return IndexEntry(item["type"], item["entityId"], item.get("parentId"), title)
+
     def _index_problems(self, hc_id: str, entries: list[IndexEntry]) -> list[FieldError]:
+        """Plain's rules for the index, and the emulator's assumptions for HEADING items,
+        where the reference is silent (no mutation creates a heading; the input requires an
+        ``entityId`` for every item):
+
+        - a heading's ``entityId`` is chosen by the client: it must not be blank, must be
+          unique in the index (as every entry's must) and must not be the id of an article
+          or group (of any help center);
+        - its ``title`` is required, not blank, and at most ``MAX_LABEL_LENGTH`` characters;
+        - it may sit at the top level or under a group listed in the index, like an article;
+        - nothing can have a heading (or an article) as its parent.
+        """
         problems: list[FieldError] = []
         articles = {a.id for a in self.store.articles(hc_id)}
         groups = {g.id for g in self.store.groups(hc_id)}
         listed_groups = {e.entity_id for e in entries if e.type == ARTICLE_GROUP}
+        labels = {e.entity_id for e in entries if e.type in self.label_types}
         seen: set[str] = set()
         for i, entry in enumerate(entries):
             at = f"helpCenterIndex[{i}]"
-            known = articles if entry.type == ARTICLE else groups
             if entry.entity_id in seen:
                 problems.append(
                     FieldError(f"{at}.entityId", f"{entry.entity_id} is listed twice", "VALIDATION")
                 )
             seen.add(entry.entity_id)
-            if entry.entity_id not in known:
+            if entry.type in self.label_types:
+                problems.extend(self._label_problems(at, entry))
+            elif entry.entity_id not in (articles if entry.type == ARTICLE else groups):
                 what = "article" if entry.type == ARTICLE else "article group"
                 problems.append(
                     FieldError(
@@ -425,6 +484,14 @@ class HelpCenterService:
                         "VALIDATION",
                     )
                 )
+            elif parent in labels:
+                problems.append(
+                    FieldError(
+                        f"{at}.parentId",
+                        f"Parent {parent} is a heading, not a group",
+                        "VALIDATION",
+                    )
+                )
             elif parent not in groups:
                 problems.append(
                     FieldError(
@@ -439,6 +506,36 @@ class HelpCenterService:
                 )
         if not problems:
             problems.extend(self._cycle_problems(entries))
+        return problems
+
+    def _label_problems(self, at: str, entry: IndexEntry) -> list[FieldError]:
+        problems = []
+        if not entry.entity_id.strip():
+            problems.append(
+                FieldError(f"{at}.entityId", "A heading needs a non-empty entityId", "REQUIRED")
+            )
+        elif self.store.article(entry.entity_id) or self.store.group(entry.entity_id):
+            problems.append(
+                FieldError(
+                    f"{at}.entityId",
+                    f"{entry.entity_id} is an article or group id; a heading needs an id of its"
+                    " own",
+                    "VALIDATION",
+                )
+            )
+        title = (entry.title or "").strip()
+        if not title:
+            problems.append(
+                FieldError(f"{at}.title", f"A {entry.type} item needs a title", "REQUIRED")
+            )
+        elif len(title) > MAX_LABEL_LENGTH:
+            problems.append(
+                FieldError(
+                    f"{at}.title",
+                    f"A {entry.type} title must be at most {MAX_LABEL_LENGTH} characters",
+                    "VALIDATION",
+                )
+            )
         return problems
 
     @staticmethod
@@ -471,7 +568,7 @@ class HelpCenterService:
                 self.store.save_article(
                     replace(article, group_id=entry.parent_id, updated_at=stamp, updated_by=actor)
                 )
-        else:
+        elif entry.type == ARTICLE_GROUP:
             group = self.store.group(entry.entity_id)
             if group is not None and group.parent_id != entry.parent_id:
                 self.store.save_group(

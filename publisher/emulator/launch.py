@@ -31,6 +31,8 @@ class RunningEmulator:
     url: str = ""
     api_keys: list[str] = field(default_factory=list)
     help_center_ids: dict[str, str] = field(default_factory=dict)
+    #: Keys started with --key-permissions other than the default set, and their permissions.
+    key_permissions: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -95,6 +97,9 @@ def start_emulator(args: Sequence[str], log_path: Path, timeout: float = 20.0) -
                 started.api_keys.append(value)
             elif label.startswith("help center "):
                 started.help_center_ids[label.removeprefix("help center ")] = value
+            elif label.startswith("permissions of "):
+                granted = [] if value == "(none)" else value.split(",")
+                started.key_permissions[label.removeprefix("permissions of ")] = granted
     except EmulatorStartError as error:
         started.stop()
         raise EmulatorStartError(f"{error}; emulator log:\n{started.log()[-4000:]}") from None

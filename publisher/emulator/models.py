@@ -160,9 +160,10 @@ class ArticleGroup(Audit):
 class IndexEntry:
     """One row of a help center's navigation: the stored form of an index item."""
 
-    type: str  # ARTICLE or ARTICLE_GROUP
+    type: str  # ARTICLE, ARTICLE_GROUP, HEADING (or a test's extra label type)
     entity_id: str
     parent_id: str | None
+    title: str | None = None  # a HEADING's label; None for articles and groups
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ class WorkspaceFile(Audit):
     visibility: str
     upload_token: str
     download_token: str
+    cdn_token: str  # the opaque path of the file's download URL: /cdn/<cdn_token>
     upload_expires_at: Timestamp
     uploaded: bool
 

@@ -8,9 +8,16 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, GraphQLUnionType
+from graphql import (
+    GraphQLError,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    GraphQLUnionType,
+)
 
-from publisher.emulator.errors import MutationFailure
+from publisher.emulator import errors
+from publisher.emulator.errors import MutationError, MutationFailure
 from publisher.emulator.files import WorkspaceFiles
 from publisher.emulator.helpcenter import HelpCenterService, normalise_slug
 from publisher.emulator.models import (
@@ -24,6 +31,11 @@ from publisher.emulator.models import (
     WorkspaceFile,
 )
 from publisher.emulator.pagination import connection
+from publisher.emulator.permissions import (
+    MUTATION_PERMISSIONS,
+    QUERY_PERMISSIONS,
+    missing_message,
+)
 
 Resolver = Callable[..., Any]
 _EPOCH = Timestamp(0)
@@ -35,6 +47,7 @@ class RequestContext:
     files: WorkspaceFiles
     actor: Actor
     base_url: str  # scheme://host[:port] as the client addressed the emulator
+    permissions: frozenset[str]  # what the request's API key may do
 
 
 if TYPE_CHECKING:
@@ -90,6 +103,33 @@ def _article_by_slug(_: None, info: Info, helpCenterId: str, slug: str) -> Artic
 
 def _group_by_slug(_: None, info: Info, helpCenterId: str, slug: str) -> ArticleGroup | None:
     return _ctx(info).service.store.group_by_slug(helpCenterId, normalise_slug(slug))
+
+
+def _my_permissions(_: None, info: Info) -> dict[str, list[str]]:
+    return {"permissions": sorted(_ctx(info).permissions)}
+
+
+def _my_machine_user(_: None, info: Info) -> MachineUser:
+    # Every emulator key is a machine user's, so Plain's FORBIDDEN for a person never comes.
+    return _machine_user(_ctx(info).actor, info)
+
+
+def _requiring(permission: str, resolve: Resolver) -> Resolver:
+    """A query resolver that first checks the key's permission.
+
+    Plain's error-handling guide lists FORBIDDEN among the query error extensions ("The API
+    key is unauthorized to access the entity being queried"); it does not say which HTTP
+    status carries it. The emulator answers HTTP 200 with the field null (so ``data`` is null
+    or partial) and ``{"message": "Missing permission: <perm>", "extensions": {"code":
+    "FORBIDDEN"}}`` (plus GraphQL's ``locations`` and ``path``) in ``errors``.
+    """
+
+    def resolve_checked(source: Any, info: Info, **args: Any) -> Any:
+        if permission not in _ctx(info).permissions:
+            raise GraphQLError(missing_message(permission), extensions={"code": "FORBIDDEN"})
+        return resolve(source, info, **args)
+
+    return resolve_checked
 
 
 # --- Help-center types -----------------------------------------------------------------------
@@ -185,9 +225,18 @@ def _download_url(file: WorkspaceFile, info: Info) -> dict[str, object] | None:
 
 
 def _mutation(payload_key: str | None, run: Callable[[RequestContext, Any], Any]) -> Resolver:
-    """Wrap a service call as a ``*Output``: the payload, or ``error`` and no payload."""
+    """Wrap a service call as a ``*Output``: the payload, or ``error`` and no payload.
+
+    A key without the mutation's permission gets Plain's MutationErrorType FORBIDDEN ("The
+    user is not authorized to do this mutation. See `message` for details on which
+    permissions are missing."), code ``forbidden``, no fields, in an HTTP 200 answer.
+    """
 
     def resolve(_: None, info: Info, input: Mapping[str, Any]) -> dict[str, Any]:
+        permission = MUTATION_PERMISSIONS.get(info.field_name)
+        if permission is not None and permission not in _ctx(info).permissions:
+            forbidden = MutationError(missing_message(permission), "FORBIDDEN", errors.FORBIDDEN)
+            return {"error": forbidden}
         try:
             result = run(_ctx(info), input)
         except MutationFailure as failure:
@@ -243,6 +292,8 @@ RESOLVERS: dict[str, dict[str, Resolver]] = {
         "helpCenterIndex": _index,
         "helpCenterArticleBySlug": _article_by_slug,
         "helpCenterArticleGroupBySlug": _group_by_slug,
+        "myPermissions": _my_permissions,
+        "myMachineUser": _my_machine_user,
     },
     "Mutation": MUTATIONS,
     "HelpCenter": {"articles": _hc_articles, "articleGroups": _hc_groups},
@@ -267,7 +318,13 @@ def bind(schema: GraphQLSchema) -> GraphQLSchema:
         gql_type = schema.get_type(type_name)
         assert isinstance(gql_type, GraphQLObjectType), type_name
         for field_name, resolver in fields.items():
+            permission = QUERY_PERMISSIONS.get(field_name) if type_name == "Query" else None
+            if permission is not None:
+                resolver = _requiring(permission, resolver)
             gql_type.fields[field_name].resolve = resolver
+    # Every operation is classed: a new one must say which permission it needs.
+    assert set(MUTATIONS) == set(MUTATION_PERMISSIONS)
+    assert set(RESOLVERS["Query"]) - set(QUERY_PERMISSIONS) == {"myPermissions", "myMachineUser"}
     for union_name, resolve_type in UNION_TYPES.items():
         union = schema.get_type(union_name)
         assert isinstance(union, GraphQLUnionType), union_name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -20,7 +21,8 @@ from publisher.emulator.models import (
     WorkspaceFile,
 )
 
-_SCHEMA_VERSION = 1
+# 2: index entries carry a title (HEADING labels); workspace files an opaque CDN token.
+_SCHEMA_VERSION = 2
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS machine_users (
@@ -82,6 +84,7 @@ CREATE TABLE IF NOT EXISTS index_entries (
     type TEXT NOT NULL,
     entity_id TEXT NOT NULL,
     parent_id TEXT,
+    title TEXT,
     PRIMARY KEY (help_center_id, entity_id)
 );
 CREATE TABLE IF NOT EXISTS workspace_files (
@@ -92,6 +95,7 @@ CREATE TABLE IF NOT EXISTS workspace_files (
     visibility TEXT NOT NULL,
     upload_token TEXT NOT NULL,
     download_token TEXT NOT NULL,
+    cdn_token TEXT,
     upload_expires_at INTEGER NOT NULL,
     content BLOB,
     created_at INTEGER NOT NULL,
@@ -99,7 +103,11 @@ CREATE TABLE IF NOT EXISTS workspace_files (
     updated_at INTEGER NOT NULL,
     updated_by TEXT NOT NULL
 );
+CREATE UNIQUE INDEX IF NOT EXISTS workspace_files_cdn_token ON workspace_files (cdn_token);
 """
+
+# Columns added since version 1, for databases written by an older emulator.
+_ADDED_COLUMNS = (("index_entries", "title", "TEXT"), ("workspace_files", "cdn_token", "TEXT"))
 
 
 def _ts(value: int) -> Timestamp:
@@ -164,6 +172,7 @@ def _workspace_file(row: sqlite3.Row) -> WorkspaceFile:
         visibility=row["visibility"],
         upload_token=row["upload_token"],
         download_token=row["download_token"],
+        cdn_token=row["cdn_token"],
         upload_expires_at=_ts(row["upload_expires_at"]),
         uploaded=bool(row["uploaded"]),
         **_audit(row),
@@ -188,12 +197,26 @@ class Store:
             self._db.execute("PRAGMA synchronous = NORMAL")
         with self.transaction():
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, _SCHEMA_VERSION):
+            if version not in (0, 1, _SCHEMA_VERSION):
                 raise RuntimeError(f"unsupported emulator database version {version}")
+            if version == 1:
+                self._migrate_from_1()
             for statement in _DDL.split(";"):
                 if statement.strip():
                     self._db.execute(statement)
             self._db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+
+    def _migrate_from_1(self) -> None:
+        for table, column, kind in _ADDED_COLUMNS:
+            have = {row["name"] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        rows = self._db.execute("SELECT id FROM workspace_files WHERE cdn_token IS NULL")
+        for row in rows.fetchall():
+            self._db.execute(
+                "UPDATE workspace_files SET cdn_token = ? WHERE id = ?",
+                (secrets.token_urlsafe(24), row["id"]),
+            )
 
     def close(self) -> None:
         with self._lock:
@@ -400,30 +423,32 @@ class Store:
 
     def index_entries(self, hc_id: str) -> list[IndexEntry]:
         rows = self._all(
-            "SELECT type, entity_id, parent_id FROM index_entries"
+            "SELECT type, entity_id, parent_id, title FROM index_entries"
             " WHERE help_center_id = ? ORDER BY position",
             (hc_id,),
         )
-        return [IndexEntry(r["type"], r["entity_id"], r["parent_id"]) for r in rows]
+        return [IndexEntry(r["type"], r["entity_id"], r["parent_id"], r["title"]) for r in rows]
 
     def replace_index_entries(self, hc_id: str, entries: list[IndexEntry]) -> None:
         self._run("DELETE FROM index_entries WHERE help_center_id = ?", (hc_id,))
         with self._lock:
             self._db.executemany(
-                "INSERT INTO index_entries (help_center_id, position, type, entity_id, parent_id)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO index_entries"
+                " (help_center_id, position, type, entity_id, parent_id, title)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (hc_id, position, e.type, e.entity_id, e.parent_id)
+                    (hc_id, position, e.type, e.entity_id, e.parent_id, e.title)
                     for position, e in enumerate(entries)
                 ],
             )
 
     def append_index_entry(self, hc_id: str, entry: IndexEntry) -> None:
         self._run(
-            "INSERT INTO index_entries (help_center_id, position, type, entity_id, parent_id)"
-            " SELECT ?, COALESCE(MAX(position) + 1, 0), ?, ?, ? FROM index_entries"
+            "INSERT INTO index_entries"
+            " (help_center_id, position, type, entity_id, parent_id, title)"
+            " SELECT ?, COALESCE(MAX(position) + 1, 0), ?, ?, ?, ? FROM index_entries"
             " WHERE help_center_id = ?",
-            (hc_id, entry.type, entry.entity_id, entry.parent_id, hc_id),
+            (hc_id, entry.type, entry.entity_id, entry.parent_id, entry.title, hc_id),
         )
 
     def index_meta(self, hc_id: str) -> IndexMeta | None:
@@ -450,15 +475,16 @@ class Store:
 
     _FILE_COLUMNS = (
         "id, file_name, size_bytes, mime_type, visibility, upload_token, download_token,"
-        " upload_expires_at, content IS NOT NULL AS uploaded, created_at, created_by,"
+        " cdn_token, upload_expires_at, content IS NOT NULL AS uploaded, created_at, created_by,"
         " updated_at, updated_by"
     )
 
     def add_workspace_file(self, file: WorkspaceFile) -> None:
         self._run(
             "INSERT INTO workspace_files (id, file_name, size_bytes, mime_type, visibility,"
-            " upload_token, download_token, upload_expires_at, content, created_at, created_by,"
-            " updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)",
+            " upload_token, download_token, cdn_token, upload_expires_at, content, created_at,"
+            " created_by, updated_at, updated_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)",
             (
                 file.id,
                 file.file_name,
@@ -467,6 +493,7 @@ class Store:
                 file.visibility,
                 file.upload_token,
                 file.download_token,
+                file.cdn_token,
                 file.upload_expires_at.millis,
                 file.created_at.millis,
                 file.created_by.id,
@@ -478,6 +505,12 @@ class Store:
     def workspace_file(self, file_id: str) -> WorkspaceFile | None:
         row = self._one(
             f"SELECT {self._FILE_COLUMNS} FROM workspace_files WHERE id = ?", (file_id,)
+        )
+        return None if row is None else _workspace_file(row)
+
+    def workspace_file_by_cdn_token(self, cdn_token: str) -> WorkspaceFile | None:
+        row = self._one(
+            f"SELECT {self._FILE_COLUMNS} FROM workspace_files WHERE cdn_token = ?", (cdn_token,)
         )
         return None if row is None else _workspace_file(row)
 

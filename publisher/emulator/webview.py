@@ -18,8 +18,14 @@ class NavNode:
     children: list[NavNode] = field(default_factory=list)
 
 
+def is_label(item: NavItem) -> bool:
+    """A HEADING (or a test's extra label type): a section label, not a page or a folder."""
+    return item.type not in (ARTICLE, ARTICLE_GROUP)
+
+
 def published_tree(nav: list[NavItem]) -> list[NavNode]:
-    """The sidebar: index order and nesting, published articles only, no empty groups."""
+    """The sidebar: index order and nesting, published articles and headings only, no
+    groups without a published article somewhere inside."""
     nodes = {item.id: NavNode(item) for item in nav}
     roots: list[NavNode] = []
     for item in nav:
@@ -34,9 +40,13 @@ def _prune(nodes: list[NavNode]) -> list[NavNode]:
     kept = []
     for node in nodes:
         node.children = _prune(node.children)
-        if node.item.type != ARTICLE_GROUP or node.children:
+        if node.item.type != ARTICLE_GROUP or _has_pages(node.children):
             kept.append(node)
     return kept
+
+
+def _has_pages(nodes: list[NavNode]) -> bool:
+    return any(not is_label(node.item) for node in nodes)
 
 
 class WebView:
