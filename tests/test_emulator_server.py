@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
 import signal
 import sqlite3
 import subprocess
@@ -16,7 +17,7 @@ from conftest import DEFAULT_API_KEY, Emulator, EmulatorFactory
 from publisher.emulator import command
 from publisher.emulator.app import DEFAULT_API_KEY as APP_DEFAULT_KEY
 from publisher.emulator.app import create_app
-from publisher.emulator.launch import EmulatorStartError
+from publisher.emulator.launch import EmulatorStartError, start_emulator
 from publisher.emulator.models import Actor, IndexEntry
 from publisher.emulator.store import Store
 
@@ -344,3 +345,93 @@ def test_create_app_takes_key_permissions() -> None:
     assert len(default.json()["data"]["myPermissions"]["permissions"]) == 5
     assert app.emulator.api_keys == [DEFAULT_API_KEY, "plainApiKey_ro"]
     app.emulator.store.close()
+
+
+def _exports(lines: list[str]) -> dict[str, str]:
+    """The `export NAME=VALUE` lines, read as a shell would."""
+    found = {}
+    for line in lines:
+        if line.startswith("export "):
+            words = shlex.split(line)
+            assert len(words) == 2, line
+            name, _, value = words[1].partition("=")
+            found[name] = value
+    return found
+
+
+def test_start_up_prints_how_to_point_the_tool_at_it(tmp_path: Path) -> None:
+    started = start_emulator(
+        ["--port", "0", "--help-center", "Docs", "--help-center", "Internal"],
+        tmp_path / "emulator.log",
+    )
+    try:
+        lines = started.announced
+        assert lines[-1] == "ready: press Ctrl+C to stop"
+        # What launch reads from the labelled lines is as before.
+        assert started.url.endswith("/graphql/v1") and started.url.startswith("http://127.0.0.1:")
+        assert started.api_keys == [DEFAULT_API_KEY]
+        assert set(started.help_center_ids) == {"Docs", "Internal"}
+        # The export lines, just before `ready`, carry the same values...
+        assert [line.split("=")[0] for line in lines[-4:-1]] == [
+            "export PLAIN_API_URL",
+            "export PLAIN_API_KEY",
+            "export PLAIN_HELP_CENTER_ID",
+        ]
+        exports = _exports(lines)
+        assert exports == {
+            "PLAIN_API_URL": started.url,
+            "PLAIN_API_KEY": DEFAULT_API_KEY,
+            "PLAIN_HELP_CENTER_ID": started.help_center_ids["Docs"],
+        }
+        assert started.environment == exports
+        # ...and they work: that key reaches that help center at that URL.
+        response = httpx.post(
+            exports["PLAIN_API_URL"],
+            json={
+                "query": "query($id: ID!) { helpCenter(id: $id) { id publicName } }",
+                "variables": {"id": exports["PLAIN_HELP_CENTER_ID"]},
+            },
+            headers={"Authorization": f"Bearer {exports['PLAIN_API_KEY']}"},
+            timeout=10,
+        )
+        assert response.json() == {
+            "data": {"helpCenter": {"id": exports["PLAIN_HELP_CENTER_ID"], "publicName": "Docs"}}
+        }
+    finally:
+        started.stop()
+
+
+def test_exported_key_can_publish_and_odd_values_are_quoted(tmp_path: Path) -> None:
+    odd_key = "plainApiKey_it's $HOME"
+    started = start_emulator(
+        [
+            *("--port", "0", "--help-center", "Docs"),
+            *("--api-key", "plainApiKey_ro", "--api-key", odd_key),
+            *("--key-permissions", "plainApiKey_ro=helpCenter:read"),
+        ],
+        tmp_path / "emulator.log",
+    )
+    try:
+        assert started.api_keys == ["plainApiKey_ro", odd_key]
+        assert started.key_permissions == {"plainApiKey_ro": ["helpCenter:read"]}
+        # The first key cannot publish, so the line names the first one that can.
+        exports = _exports(started.announced)
+        assert exports["PLAIN_API_KEY"] == odd_key
+        assert f"export PLAIN_API_KEY={shlex.quote(odd_key)}" in started.announced
+        assert started.environment["PLAIN_API_KEY"] == odd_key
+    finally:
+        started.stop()
+
+
+def test_export_lines_with_a_stored_help_center_only(tmp_path: Path) -> None:
+    db = str(tmp_path / "state.sqlite3")
+    first = start_emulator(["--port", "0", "--db", db], tmp_path / "one.log")
+    first.stop()
+    hc = first.help_center_ids["Help Center"]
+    # Restarted without --help-center: nothing is seeded, the stored one is named.
+    again = start_emulator(["--port", "0", "--db", db], tmp_path / "two.log")
+    try:
+        assert again.help_center_ids == {"Help Center": hc}
+        assert again.environment["PLAIN_HELP_CENTER_ID"] == hc
+    finally:
+        again.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable
 
 import click
@@ -227,10 +228,19 @@ def emulator(
         sock.close()
         raise click.ClickException(str(error)) from None
     base = server.base_url(sock)
+    url = f"{base}{GRAPHQL_PATH}"
+    # For a shell: the first key that has every default permission (a read-only key cannot
+    # publish), else the first key; the first help center named, else the first stored.
+    full = [k for k in keys if key_permissions.get(k, DEFAULT_PERMISSIONS) >= DEFAULT_PERMISSIONS]
+    seeded = list(app.emulator.help_center_ids.values())
+    stored = [hc.id for hc in app.emulator.store.help_centers()]
+    environment = {"PLAIN_API_URL": url, "PLAIN_API_KEY": (full or keys)[0]}
+    if seeded or stored:
+        environment["PLAIN_HELP_CENTER_ID"] = (seeded or stored)[0]
 
     def announce() -> None:
         # One fact per line, "label: value", for people and for scripts alike.
-        print(f"emulator: {base}{GRAPHQL_PATH}", flush=True)
+        print(f"emulator: {url}", flush=True)
         print(f"web view: {base}/", flush=True)
         for key in keys:
             print(f"api key: {key}", flush=True)
@@ -254,6 +264,10 @@ def emulator(
             print(f"extra article status: {name}", flush=True)
         if strict:
             print("strict: yes", flush=True)
+        # Lines to paste into a shell to point publisher at this emulator. They have no
+        # ": ", so readers of the labelled lines pass over them.
+        for name, value in environment.items():
+            print(f"export {name}={shlex.quote(value)}", flush=True)
         # Last, so a script knows it has read every line above.
         print("ready: press Ctrl+C to stop", flush=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import queue
+import shlex
 import signal
 import subprocess
 import sys
@@ -33,6 +34,11 @@ class RunningEmulator:
     help_center_ids: dict[str, str] = field(default_factory=dict)
     #: Keys started with --key-permissions other than the default set, and their permissions.
     key_permissions: dict[str, list[str]] = field(default_factory=dict)
+    #: The `export NAME=VALUE` lines, for a shell: PLAIN_API_URL, PLAIN_API_KEY and (if there
+    #: is a help center) PLAIN_HELP_CENTER_ID.
+    environment: dict[str, str] = field(default_factory=dict)
+    #: Every line printed up to and including `ready`, as printed.
+    announced: list[str] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
@@ -88,6 +94,13 @@ def start_emulator(args: Sequence[str], log_path: Path, timeout: float = 20.0) -
                 raise EmulatorStartError("the emulator did not announce itself in time") from None
             if line is None:
                 raise EmulatorStartError("the emulator exited during start-up")
+            started.announced.append(line)
+            if line.startswith("export "):
+                words = shlex.split(line.removeprefix("export "))
+                if len(words) == 1 and "=" in words[0]:
+                    name, _, value = words[0].partition("=")
+                    started.environment[name] = value
+                continue
             label, _, value = line.partition(": ")
             if label == "ready":
                 return started

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from publisher.emulator.helpcenter import ARTICLE, ARTICLE_GROUP, HelpCenterService
+from publisher.emulator.links import rewrite_article_links
 from publisher.emulator.models import HelpCenter, NavItem
 
 
@@ -82,11 +83,15 @@ class WebView:
         article = self.service.store.article_by_slug(hc.id, request.path_params["slug"])
         if article is None or article.status != "PUBLISHED":
             return self._not_found("article")
+        # Links to /article/<slug> are for Plain's help-center site; here they lead to the
+        # web view's page for that slug (a 404 page if nothing is published there).
+        content_html = rewrite_article_links(article.content_html, f"/help-centers/{hc.id}/article")
         return self._page(
             "article.html",
             help_center=hc,
             tree=self._tree(hc),
             article=article,
+            content_html=content_html,
             current_slug=article.slug,
         )
 
