@@ -167,7 +167,7 @@ def test_a_folder_of_headings_only_is_not_a_group(tmp_path: Path) -> None:
         ("01-x.heading.yml", "order: first\n", 1, "'order' must be a whole number"),
         ("01-x.heading.yml", "- a\n- b\n", 1, "must be a mapping"),
         ("01-x.heading.yml", "id: ''\n", 1, "'id' is empty"),
-        ("01-Bad Name!.heading.yml", "title: X\n", 1, "invalid heading file name"),
+        ("01-!!!.heading.yml", "title: X\n", 1, "invalid heading file name"),
     ],
 )
 def test_bad_heading_files_are_named_with_a_line(

@@ -39,7 +39,8 @@ def browser_page(tmp_path: Path) -> Iterator[object]:
 
 
 def sidebar_titles(page: object) -> list[str]:
-    return page.locator("nav.sidebar li.open > ul > li > a").all_inner_texts()  # type: ignore[attr-defined]
+    titles: list[str] = page.locator("nav.sidebar li.open > ul > li > a").all_inner_texts()  # type: ignore[attr-defined]
+    return titles
 
 
 def test_edits_show_in_the_open_page_and_errors_recover(
@@ -82,7 +83,7 @@ def test_edits_show_in_the_open_page_and_errors_recover(
         refunds.write_text("---\ntitle: [Getting a refund\n---\nRefunds take three days.\n")
         overlay = page.locator("#publisher-error-overlay")  # type: ignore[attr-defined]
         expect(overlay).to_be_visible(timeout=10_000)
-        expect(overlay).to_contain_text("billing/03-refunds.md:3: invalid YAML")
+        expect(overlay).to_contain_text("billing/03-refunds.md:2: invalid YAML")
         expect(body).to_contain_text("Refunds take three days.")  # the last good version
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "preview-error.png"))  # type: ignore[attr-defined]

@@ -119,7 +119,8 @@ def test_error_keeps_the_last_good_site_and_clears_on_the_next_good_save(tmp_pat
     path.write_text("---\ntitle: [broken\n---\nText\n")
     broken = live.rebuild({path})
     assert [p.format(relative_to=content) for p in broken.errors] == [
-        "faq.md:3: invalid YAML: did not find expected ',' or ']'"
+        "faq.md:2: invalid YAML: the `[` on this line is never closed: end the list with `]`, "
+        'or put the title in quotes if the `[` is part of the text: title: "[broken"'
     ]
     assert broken.changed == []
     assert live.files.pages == good

@@ -5,12 +5,14 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
+from slugify import slugify
 
 from publisher.content.model import Article, Group, Heading, HelpCenterContent, Node, Problem
 
@@ -19,6 +21,8 @@ GROUP_KEYS = ("name", "slug", "order", "id")
 HEADING_KEYS = ("title", "order", "id")
 GROUP_FILE = "_group.yml"
 HEADING_SUFFIX = ".heading.yml"
+#: The file `build` leaves in the folder it writes, so that folder is never read as content.
+BUILD_MARKER = ".publisher-site"
 #: Plain documents no limit on a heading's text; a sidebar label longer than this is a mistake.
 MAX_HEADING_CHARS = 255
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -26,6 +30,7 @@ ORDER_PREFIX_RE = re.compile(r"^(\d+)[-_.](.+)$")
 ATX_H1_RE = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 DEFAULT_MAX_ARTICLE_BYTES = 1_000_000
+_APOSTROPHES_RE = re.compile("['`\u2018\u2019\u02bc]")
 
 _YAML = YAMLHandler()
 
@@ -39,19 +44,56 @@ def is_ignored_name(name: str) -> bool:
     )
 
 
-def slug_from_name(name: str) -> tuple[str, int | None]:
-    """`01-Install Guide` -> (`install-guide`, 1): the prefix orders, the rest names."""
-    order: int | None = None
+def _split_prefix(name: str) -> tuple[int | None, str]:
+    """`01-Install Guide` -> (1, `Install Guide`): a numeric prefix orders, the rest names."""
     match = ORDER_PREFIX_RE.match(name)
     if match:
-        order, name = int(match.group(1)), match.group(2)
-    slug = re.sub(r"[\s_]+", "-", name.strip().lower())
-    return slug, order
+        return int(match.group(1)), match.group(2)
+    return None, name
 
 
-def humanize(slug: str) -> str:
-    words = slug.replace("-", " ").strip()
-    return words[:1].upper() + words[1:]
+def slug_from_name(name: str) -> tuple[str, int | None]:
+    """`01-Set up SSO (SAML)` -> (`set-up-sso-saml`, 1): the default slug of a file or folder.
+
+    The numeric prefix orders and is dropped; the rest is made into a slug for the writer:
+    transliterated to ASCII (`Café menü` -> `cafe-menu`, `日本語` -> `ri-ben-yu`), lowercased,
+    apostrophes dropped (`What's new` -> `whats-new`), every other run of punctuation and
+    spaces a single dash, no dash at either end. The slug is empty when the name has no
+    letter or digit to keep (only punctuation or emoji).
+    """
+    order, rest = _split_prefix(name)
+    return _slugify(rest), order
+
+
+def _slugify(text: str) -> str:
+    # The transliteration backend is pinned: a slug is an article's URL, so the same name
+    # must give the same slug whatever else is installed (Unidecode would be preferred).
+    return slugify(
+        _APOSTROPHES_RE.sub("", text),
+        entities=False,
+        decimal=False,
+        hexadecimal=False,
+        backend="text-unidecode",
+    )
+
+
+def title_from_name(name: str) -> str:
+    """The name a group or heading takes from its folder or file name when none is set.
+
+    It is the writer's own text without the numeric prefix (`02-Billing & Plans` ->
+    `Billing & Plans`). A name written like a slug, without spaces, reads as words
+    (`getting-started`, `getting_started` -> `Getting started`); an all-lowercase name gets
+    a capital first letter, and any other capitals are kept as written (`iOS-setup` -> `iOS
+    setup`).
+    """
+    _, rest = _split_prefix(name)
+    # NFC: macOS spells `é` in file names as `e` and a combining accent.
+    words = " ".join(unicodedata.normalize("NFC", rest).split())
+    if " " not in words:
+        words = " ".join(re.sub(r"[-_]+", " ", words).split())
+    if words == words.lower():
+        words = words[:1].upper() + words[1:]
+    return words
 
 
 @dataclass
@@ -92,11 +134,197 @@ def _key_lines(fm_text: str) -> dict[str, int]:
     return lines
 
 
-def _yaml_error(path: Path, exc: yaml.YAMLError, first_line: int) -> Problem:
-    mark = getattr(exc, "problem_mark", None)
-    line = first_line + mark.line if mark is not None else first_line
-    what = getattr(exc, "problem", None) or str(exc)
-    return Problem(path, line, f"invalid YAML: {what}")
+class _DuplicateKeyError(yaml.MarkedYAMLError):
+    """A key set twice in one mapping, which PyYAML would take silently (the last wins)."""
+
+    def __init__(self, key: str, first: yaml.Mark, second: yaml.Mark) -> None:
+        super().__init__("while constructing a mapping", first, f"duplicate key {key!r}", second)
+        self.key = key
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, but a key set twice in one mapping is an error."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[tuple[str, str], yaml.Node] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                continue
+            first = seen.setdefault((key_node.tag, key_node.value), key_node)
+            if first is not key_node:
+                raise _DuplicateKeyError(key_node.value, first.start_mark, key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _load_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader: no arbitrary objects
+
+
+# `key: value` at the start of a line: the key, and where its colon is.
+_KEY_LINE_RE = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<key>[^\s:#\-\[\]{}\"'][^:]*?)[ \t]*(?P<colon>:)(?:[ \t]|$)"
+)
+# Characters that make YAML read a value as something other than text, and what it reads.
+_SPECIAL_STARTS = {
+    "[": "YAML reads as the start of a list",
+    "{": "YAML reads as the start of a mapping",
+    "]": "YAML reads as the end of a list",
+    "}": "YAML reads as the end of a mapping",
+    "*": "YAML reads as a reference to an anchor",
+    "&": "YAML reads as an anchor",
+    "!": "YAML reads as a type tag",
+    "|": "YAML reads as the start of a block of lines",
+    ">": "YAML reads as the start of a block of folded lines",
+    "?": "YAML reads as a complex key",
+    "%": "YAML reads as a directive",
+    "@": "YAML reserves",
+    "`": "YAML reserves",
+}
+
+
+def _quoted(value: str) -> str:
+    """`value` as a YAML quoted string a writer can paste."""
+    if '"' not in value and "\\" not in value:
+        return f'"{value}"'
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _key_value(line: str) -> tuple[str, str, int] | None:
+    """(key, value as written, column of the key's colon) of a `key: value` line."""
+    match = _KEY_LINE_RE.match(line)
+    if match is None:
+        return None
+    value = line[match.end() :].strip()
+    return match.group("key").strip(), value, match.start("colon")
+
+
+def _unclosed_quote(lines: list[str], last: int) -> tuple[int, str] | None:
+    """(line, quote) of a quote opened before line `last` and not closed before it. YAML reads
+    a quoted value on across lines, so such a quote shows up as an error at a later line (the
+    next quote it meets closes it), far from the real mistake."""
+    try:
+        yaml.safe_load("\n".join(lines[:last]))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.context_mark
+        if "quoted scalar" in str(exc.context or "") and mark is not None:
+            return mark.line, lines[mark.line][mark.column : mark.column + 1] or '"'
+    except yaml.YAMLError:
+        pass
+    return None
+
+
+def _special_start(lines: list[str], index: int) -> str | None:
+    """Advice for a value on line `index` that starts with a character YAML reads as syntax."""
+    parsed = _key_value(lines[index]) if 0 <= index < len(lines) else None
+    if parsed is None:
+        return None
+    key, value, _ = parsed
+    if not value:
+        return None
+    if value[0] in "\"'":
+        return (
+            f"the value of '{key}' starts with a quote that ends before the value does: put "
+            f"the whole {key} in quotes: {key}: {_quoted(value)}"
+        )
+    if value[0] in _SPECIAL_STARTS:
+        shown = "a backtick" if value[0] == "`" else f"`{value[0]}`"
+        return (
+            f"the value of '{key}' starts with {shown}, which {_SPECIAL_STARTS[value[0]]}: "
+            f"put the {key} in quotes: {key}: {_quoted(value)}"
+        )
+    return None
+
+
+def _explain_yaml(exc: yaml.YAMLError, lines: list[str]) -> tuple[int, str]:
+    """(0-based line, what is wrong there and what to do) for a PyYAML error."""
+    problem = str(getattr(exc, "problem", None) or exc)
+    context = str(getattr(exc, "context", None) or "")
+    problem_mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    at, column = (problem_mark.line, problem_mark.column) if problem_mark else (0, 0)
+    opened, opened_column = (context_mark.line, context_mark.column) if context_mark else (at, 0)
+
+    def line_of(index: int) -> str:
+        return lines[index] if 0 <= index < len(lines) else ""
+
+    if isinstance(exc, _DuplicateKeyError):
+        return at, (
+            f"'{exc.key}' is set twice, on line {opened + 1} and line {at + 1}: keep one of them"
+        )
+    if "'\\t'" in problem:
+        text = line_of(at)
+        if "\t" in text[: len(text) - len(text.lstrip())] or column == 0:
+            return at, "this line is indented with a tab: YAML allows only spaces; use spaces"
+        return at, "a tab where YAML allows only spaces: replace the tab with a space"
+    if "quoted scalar" in context:
+        quote = line_of(opened)[opened_column : opened_column + 1] or '"'
+        if "escape" in problem:
+            parsed = _key_value(line_of(opened))
+            example = f": {parsed[0]}: '{parsed[1].strip(quote)}'" if parsed else ""
+            return opened, (
+                "a backslash inside double quotes starts an escape like \\n: write \\\\ "
+                f"for a backslash, or use single quotes{example}"
+            )
+        return (
+            opened,
+            f"the quote {quote} opened on this line is never closed: end the value with {quote}",
+        )
+    unclosed = _unclosed_quote(lines, at)
+    if unclosed is not None:
+        index, quote = unclosed
+        return (
+            index,
+            f"the quote {quote} opened on this line is never closed: end the value with {quote}",
+        )
+    if "flow sequence" in context or "flow mapping" in context:
+        opener, closer = ("[", "]") if "sequence" in context else ("{", "}")
+        parsed = _key_value(line_of(opened))
+        text_hint = (
+            f", or put the {parsed[0]} in quotes if the `{opener}` is part of the text: "
+            f"{parsed[0]}: {_quoted(parsed[1])}"
+            if parsed
+            else ""
+        )
+        return (
+            opened,
+            f"the `{opener}` on this line is never closed: end the list with `{closer}`{text_hint}",
+        )
+    if "mapping values are not allowed" in problem:
+        text = line_of(at)
+        parsed = _key_value(text)
+        if parsed is not None and column > parsed[2]:
+            key, value, _ = parsed
+            return at, (
+                f"the value of '{key}' contains ': ', which YAML reads as another key: put the "
+                f"{key} in quotes: {key}: {_quoted(value)}"
+            )
+        if text[:1] in (" ", "\t"):
+            return at, (
+                "this line is indented as if it continued the line above: start it at the "
+                "beginning of the line"
+            )
+        previous = next((i for i in range(at - 1, -1, -1) if line_of(i).strip()), at)
+        return previous, "this line is not a `key: value` line: add `:` after the key"
+    if "could not find expected ':'" in problem:
+        return opened, "this line is not a `key: value` line: add `:` after the key"
+    if "found '-'" in problem or ("block collection" in context and "found '?'" in problem):
+        index = at if "found '-'" in problem else opened
+        return index, (
+            "a list item (`- …`) where a `key: value` line belongs: a list goes under a key, "
+            "indented, e.g. `aliases:` and then `  - old-slug`"
+        )
+    advice = _special_start(lines, at)
+    if advice is not None:
+        return at, advice
+    return at, f"{problem}: check the quotes, colons and indentation of this line"
+
+
+def _yaml_problem(path: Path, exc: yaml.YAMLError, text: str) -> Problem:
+    """PyYAML's error in a writer's words, at the line where the mistake is. `text` is the
+    YAML as parsed; its first line is line 1 of the file (front-matter text begins with the
+    rest of the opening `---` line)."""
+    index, message = _explain_yaml(exc, text.split("\n"))
+    return Problem(path, index + 1, f"invalid YAML: {message}")
 
 
 def _read_markdown(path: Path, text: str, problems: list[Problem]) -> _Source | None:
@@ -109,10 +337,9 @@ def _read_markdown(path: Path, text: str, problems: list[Problem]) -> _Source | 
         return None
     body_line = text[: len(text) - len(body)].count("\n") + 1
     try:
-        meta = _YAML.load(fm_text)
+        meta = _load_yaml(fm_text)
     except yaml.YAMLError as exc:
-        # fm_text starts on the opening `---` line (line 1), so YAML's 0-based line maps 1:1.
-        problems.append(_yaml_error(path, exc, 1))
+        problems.append(_yaml_problem(path, exc, fm_text))
         return None
     if meta is None:
         meta = {}
@@ -173,6 +400,9 @@ class _Fields:
         return value
 
     def slug(self, key: str = "slug") -> str | None:
+        if key in self.meta and self.meta[key] is None:  # `slug:` with nothing after it
+            self.error(key, f"'{key}' is empty: write one, or remove the line to use the name")
+            return None
         value = self.text(key)
         if value is not None and not SLUG_RE.match(value):
             self.error(key, _bad_slug_message(value, f"'{key}'"))
@@ -192,6 +422,13 @@ def _bad_slug_message(slug: str, origin: str) -> str:
     return (
         f"invalid slug {slug!r} from {origin}: use lowercase letters a-z, digits and single "
         "dashes, e.g. 'refund-policy'"
+    )
+
+
+def _no_slug_message(name: str, where: str) -> str:
+    return (
+        f"{name} has no letter or digit to make a slug from: set `slug:` {where}, "
+        "e.g. slug: refund-policy"
     )
 
 
@@ -252,13 +489,16 @@ def read_article(
         else:
             problems.append(
                 Problem(
-                    path, 1, _bad_slug_message(derived_slug, "the file name") + " or set `slug:`"
+                    path, 1, _no_slug_message(f"file name {path.name!r}", "in its front-matter")
                 )
             )
 
     body = source.body
     title = fields.text("title")
-    if title is not None and not title.strip():
+    # `title:` with nothing after it is YAML's null: as empty as `title: ""`.
+    if (title is not None and not title.strip()) or (
+        "title" in source.meta and source.meta["title"] is None
+    ):
         fields.error("title", "'title' is empty")
         title = None
     elif title is None and "title" not in source.meta:
@@ -300,7 +540,7 @@ def read_article(
             path=path,
             rel_path=rel_path,
             slug=slug,
-            title=(title or humanize(slug)).strip(),
+            title=(title or title_from_name(stem)).strip(),
             body=body,
             body_line=source.body_line,
             status=status if status in ("published", "draft") else "published",
@@ -321,9 +561,9 @@ def _read_settings(path: Path, keys: tuple[str, ...], problems: list[Problem]) -
     if text is None:
         return None
     try:
-        loaded = yaml.safe_load(text)
+        loaded = _load_yaml(text)
     except yaml.YAMLError as exc:
-        problems.append(_yaml_error(path, exc, 1))
+        problems.append(_yaml_problem(path, exc, text))
         return None
     if loaded is not None and not isinstance(loaded, dict):
         problems.append(Problem(path, 1, f"{path.name} must be a mapping of `key: value`"))
@@ -354,10 +594,7 @@ def read_group(folder: Path, rel_path: str) -> tuple[Group | None, list[Problem]
         else:
             problems.append(
                 Problem(
-                    config,
-                    1,
-                    _bad_slug_message(derived_slug, "the folder name")
-                    + f" or set `slug:` in {GROUP_FILE}",
+                    config, 1, _no_slug_message(f"folder name {folder.name!r}", f"in {GROUP_FILE}")
                 )
             )
     name = fields.text("name")
@@ -372,7 +609,7 @@ def read_group(folder: Path, rel_path: str) -> tuple[Group | None, list[Problem]
             path=folder,
             rel_path=rel_path,
             slug=slug,
-            name=(name or humanize(derived_slug)).strip(),
+            name=(name or title_from_name(folder.name)).strip(),
             order=order if order is not None else prefix_order,
             id=pinned_id,
         ),
@@ -384,14 +621,15 @@ def read_heading(path: Path, rel_path: str) -> tuple[Heading | None, list[Proble
     """A sidebar heading from `NN-name.heading.yml`: `title` (default: the file name),
     `order` (default: the numeric prefix) and the pinned `id` of its index entry."""
     problems: list[Problem] = []
-    slug, prefix_order = slug_from_name(path.name[: -len(HEADING_SUFFIX)])
+    stem = path.name[: -len(HEADING_SUFFIX)]
+    slug, prefix_order = slug_from_name(stem)
     if not SLUG_RE.match(slug):
         problems.append(
             Problem(
                 path,
                 1,
-                f"invalid heading file name {path.name!r}: name it like '02-advanced"
-                f"{HEADING_SUFFIX}' (lowercase letters a-z, digits and single dashes)",
+                f"invalid heading file name {path.name!r}: it has no letter or digit to name "
+                f"the heading by; rename it like '02-advanced{HEADING_SUFFIX}'",
             )
         )
     source = _read_settings(path, HEADING_KEYS, problems)
@@ -419,7 +657,7 @@ def read_heading(path: Path, rel_path: str) -> tuple[Heading | None, list[Proble
             path=path,
             rel_path=rel_path,
             slug=slug,
-            title=(title or humanize(slug)).strip(),
+            title=(title or title_from_name(stem)).strip(),
             order=order if order is not None else prefix_order,
             id=pinned_id,
         ),
@@ -490,11 +728,18 @@ class _Walker:
         nodes: list[Node] = []
         # scandir: the entries' types (and one stat each) come without extra system calls,
         # which matters when the preview loads a thousand files after every save.
-        with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda e: e.name)
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            self.problems.append(Problem(folder, 1, f"cannot read this folder ({reason})"))
+            return []
         for entry in entries:
             if is_ignored_name(entry.name) or not self.inside_root(entry):
                 continue
+            if entry.is_dir() and os.path.exists(os.path.join(entry.path, BUILD_MARKER)):
+                continue  # a site `build` wrote (content without a project keeps it inside)
             entry_rel = f"{rel}/{entry.name}" if rel else entry.name
             path = folder / entry.name
             if entry.is_dir():

@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import html
 from functools import lru_cache
+from typing import ClassVar
 
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import get_all_lexers, get_lexer_by_name
+from pygments.styles.friendly import FriendlyStyle
+from pygments.token import Error, _TokenType
 from pygments.util import ClassNotFound
 
-STYLE = "friendly"
+
+class PublishedStyle(FriendlyStyle):
+    """Pygments' `friendly`, except that text the lexer cannot parse looks like any other
+    text. `friendly` draws a red box (`border:1px solid #F00`) around it, which in an article
+    marks a writer's `...` in a JSON sample or a prompt's `$` as broken code to every reader.
+    """
+
+    name = "publisher"
+    styles: ClassVar[dict[_TokenType, str]] = {**FriendlyStyle.styles, Error: ""}
+
+
+STYLE = PublishedStyle
 _FORMATTER = HtmlFormatter(style=STYLE, noclasses=True, nowrap=True)
 _PRE_STYLE = (
     "background-color:#f6f8fa;padding:12px 16px;border-radius:6px;"

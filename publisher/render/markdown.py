@@ -35,7 +35,7 @@ from publisher.render.highlight import highlight_code
 from publisher.render.sanitize import URL_SCHEMES, sanitize
 
 # Bump when anything changes the HTML for the same Markdown: it is part of the cache key.
-RENDERER_VERSION = "3"
+RENDERER_VERSION = "4"
 
 # markdown-it stops parsing blocks this deep and silently drops the rest of the document,
 # so reaching it is an error. 100 (markdown-it's own default) is about 50 nested lists.
