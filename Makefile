@@ -19,7 +19,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check publisher tests bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy publisher
+	$(BIN)/mypy publisher tests bench
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q $(PYTEST_ARGS)

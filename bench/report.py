@@ -1,7 +1,8 @@
 """Every benchmark, and one Markdown report of their figures: bench/REPORT.md.
 
-Runs bench/render.py, bench/publish.py and bench/preview.py one after the other, each as a
-subprocess of this interpreter with `--json`, and writes one report from their figures:
+Runs bench/render.py, bench/publish.py, bench/preview.py and bench/startup.py one after the
+other, each as a subprocess of this interpreter with `--json`, and writes one report from
+their figures:
 
 - the date (UTC), the machine, the Python, publisher and mkdocs versions, and the command;
 - the side-by-side comparisons: `publisher build` (cold and no-op) against `mkdocs build`,
@@ -48,11 +49,12 @@ from unittest.mock import patch
 from common import BENCH_DIR, Check, Row, machine_line, verdict
 
 ROOT = BENCH_DIR.parent
-BENCHES = ("render", "publish", "preview")
+BENCHES = ("render", "publish", "preview", "startup")
 TITLES = {
     "render": "Render and build: `publisher build` vs `mkdocs build`",
     "publish": "Publish: `publisher publish` vs a naive publisher",
     "preview": "Preview: save to reload, `publisher preview` vs `mkdocs serve`",
+    "startup": "Start-up: `publisher --help` and `check` as whole processes",
 }
 DEFAULT_OUT = BENCH_DIR / "REPORT.md"
 KEPT_JSON = BENCH_DIR / ".work" / "report"
@@ -377,6 +379,7 @@ COMPARISONS = {
     "render": (build_vs_mkdocs,),
     "publish": (publish_vs_naive, concurrency),
     "preview": (preview_vs_mkdocs,),
+    "startup": (),
 }
 
 

@@ -1,79 +1,136 @@
-"""The `publisher` command line: a thin layer that parses flags, calls the library and
-turns results into output and exit codes (0 ok, 1 content errors, 2 usage errors,
-3 Plain failed)."""
+"""The `publisher` command line: parses flags, runs a command from `publisher.commands`
+(imported only when it runs), prints its result, and exits.
+
+Exit codes are those of :mod:`publisher.errors`: every deliberate error is caught once, in
+:class:`PublisherCLI`, and anything else is reported as a bug (exit 70).
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
-import logging
 import os
 import sys
-from collections.abc import Iterable, Iterator
+import traceback
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from publisher import __version__
-from publisher.config import ConfigError, Settings, load_settings
-from publisher.content.model import Problem
-from publisher.emulator.command import emulator as emulator_command
-from publisher.pipeline import CompileResult, build_project, compile_project
-from publisher.plain import PlainClient, PlainError, RetryPolicy, api_url_problem
-from publisher.pull import PullConflictError, PullError, pull_help_center
-from publisher.site.builder import OutputError
-from publisher.sync.apply import ProgressCallback, PublishError
-from publisher.sync.navigation import IndexConflictError
-from publisher.sync.permissions import MissingPermissionError
-from publisher.sync.prune import PruneRefusedError, RestoreError, read_snapshot
-from publisher.sync.prune import restore as restore_snapshot
-from publisher.sync.publish import PublishOptions, read_and_plan
-from publisher.sync.publish import publish as publish_content
-from publisher.sync.report import print_plan, summary_markdown, summary_text
+from publisher.config import Settings, load_settings
+from publisher.errors import EXIT_BUG, EXIT_CONTENT, EXIT_OK, ContentError, PublisherError
+from publisher.wording import plural as _plural
 
-EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_API = 0, 1, 2, 3
+if TYPE_CHECKING:
+    from publisher.content.model import Problem
+    from publisher.sync.apply import ProgressCallback
+
+
+class PublisherCLI(click.Group):
+    """Loads the emulator's command only when asked for, and ends every command the same
+    way: a PublisherError with its message and exit code, anything else as a bug."""
+
+    lazy: ClassVar[dict[str, str]] = {"emulator": "publisher.emulator.command:emulator"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module, _, attr = self.lazy[cmd_name].partition(":")
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PublisherError as error:
+            if isinstance(error, ContentError):
+                _report(error.problems)
+            for line in error.lines():
+                click.echo(line, err=True)
+            ctx.exit(error.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+        except Exception as error:  # a bug: say so, briefly, and how to report it
+            if ctx.meta.get("verbose"):
+                traceback.print_exc()
+            click.echo(
+                f"publisher {__version__} hit a bug: {type(error).__name__}: {error}\n"
+                "This is not your content's fault. Please report it to publisher's "
+                "maintainers with the command you ran and what it printed with --verbose.",
+                err=True,
+            )
+            ctx.exit(EXIT_BUG)
+
 
 PATH_ARGUMENT = click.argument(
     "path", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
 )
+HELP_CENTER_OPTION = click.option(
+    "--help-center-id", help="Plain help center id (or PLAIN_HELP_CENTER_ID, or the config)."
+)
+API_URL_OPTION = click.option("--api-url", help="GraphQL endpoint (or PLAIN_API_URL).")
+TARGET_OPTION = click.option(
+    "--target", help="A [targets.NAME] table of the config (help center, API URL, key variable)."
+)
 
 
-def _fail_usage(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_USAGE)
+def _remember_verbose(ctx: click.Context, _: click.Parameter, value: bool) -> bool:
+    ctx.meta["verbose"] = value  # for the bug report, which comes after the command ended
+    return value
 
 
-def _settings(path: Path, target: str | None = None) -> Settings:
-    try:
-        return load_settings(path, target)
-    except ConfigError as exc:
-        _fail_usage(str(exc))
+VERBOSE_OPTION = click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    callback=_remember_verbose,
+    help="Show unchanged items, HTML diffs and each request.",
+)
 
 
-def _report(problems: Iterable[Problem]) -> None:
+def _notice(text: str) -> None:
+    click.echo(f"note: {text}", err=True)
+
+
+def _report(problems: Iterable[Problem], *, err: bool = False) -> None:
     cwd = Path.cwd()
     for problem in problems:
-        click.echo(problem.format(relative_to=cwd))
+        click.echo(problem.format(relative_to=cwd), err=err)
 
 
 def _summary(errors: int, warnings: int, articles: int, groups: int) -> str:
-    parts = [f"{articles} articles in {groups} groups"]
-    parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+    parts = [f"{_plural(articles, 'article')} in {_plural(groups, 'group')}"]
+    parts.append(_plural(errors, "error"))
     if warnings:
-        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+        parts.append(_plural(warnings, "warning"))
     return ", ".join(parts)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _settings(path: Path, target: str | None = None, **overrides: Any) -> Settings:
+    return load_settings(path, target).with_overrides(**overrides)
+
+
+@click.group(cls=PublisherCLI, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="publisher")
 def main() -> None:
     """Publish a help center kept as Markdown in git to Plain.
 
-    PATH is a project folder (with publisher.toml, [tool.publisher] in pyproject.toml, or a
-    content/ folder) or a content folder itself; it defaults to the current folder.
+    PATH is the project folder (with publisher.toml, [tool.publisher] in pyproject.toml, or a
+    content/ folder) or any folder in it; it defaults to the current folder. Commands always
+    act on the whole project.
+
+    \b
+    Exit codes: 0 ok, 1 content errors or a refused action (nothing sent), 2 usage or
+    settings, 3 Plain failed or refused, 70 a bug in publisher.
     """
 
 
@@ -90,15 +147,14 @@ def check(path: Path, no_cache: bool) -> None:
       publisher check
       publisher check content/
     """
-    settings = _settings(path)
-    result = compile_project(settings, use_cache=not no_cache)
-    _report(result.problems)
-    content = result.site.content
-    summary = _summary(
-        len(result.errors), len(result.warnings), len(content.articles), len(content.groups)
-    )
-    click.echo(("check failed: " if result.errors else "ok: ") + summary, err=True)
-    sys.exit(EXIT_CONTENT if result.errors else EXIT_OK)
+    from publisher.commands.check import check as run_check
+
+    result = run_check(_settings(path), use_cache=not no_cache)
+    compiled = result.compiled
+    _report(compiled.problems)
+    summary = _summary(len(compiled.errors), len(compiled.warnings), result.articles, result.groups)
+    click.echo(("check failed: " if compiled.errors else "ok: ") + summary, err=True)
+    sys.exit(EXIT_CONTENT if compiled.errors else EXIT_OK)
 
 
 @main.command()
@@ -121,86 +177,27 @@ def build(path: Path, out_dir: Path | None, no_cache: bool) -> None:
       publisher build --out _site
       python -m http.server -d _site -b 127.0.0.1
     """
-    settings = _settings(path)
-    target = out_dir.resolve() if out_dir else settings.out_dir
-    try:
-        result = build_project(settings, target, use_cache=not no_cache)
-    except OutputError as exc:
-        _fail_usage(str(exc))
-    compiled = result.compiled
-    _report(compiled.problems)
-    if not result.written:
-        click.echo(f"build failed: {len(compiled.errors)} errors; nothing written", err=True)
-        sys.exit(EXIT_CONTENT)
+    from publisher.commands.build import build as run_build
+
+    result = run_build(_settings(path), out_dir, use_cache=not no_cache)
+    _report(result.compiled.problems)
     click.echo(
-        f"built {result.pages} pages and {result.images} images into {target} "
-        f"({result.files_written} files changed) in {compiled.seconds:.2f}s",
+        f"built {_plural(result.pages, 'page')} and {_plural(result.images, 'image')} into "
+        f"{result.out_dir} ({_plural(result.files_written, 'file')} changed) in "
+        f"{result.compiled.seconds:.2f}s",
         err=True,
     )
 
 
-# Talking to Plain ---------------------------------------------------------------------------
+def _console(stderr: bool = False) -> Any:
+    """A rich console: the terminal's width on a terminal; elsewhere (CI logs) wide enough
+    that nothing is cut or folded."""
+    from rich.console import Console
 
-HELP_CENTER_OPTION = click.option(
-    "--help-center-id", help="Plain help center id (or PLAIN_HELP_CENTER_ID, or the config)."
-)
-API_URL_OPTION = click.option("--api-url", help="GraphQL endpoint (or PLAIN_API_URL).")
-TARGET_OPTION = click.option(
-    "--target", help="A [targets.NAME] table of the config (help center, API URL, key variable)."
-)
-VERBOSE_OPTION = click.option(
-    "-v", "--verbose", is_flag=True, help="Show unchanged items, HTML diffs and each request."
-)
-
-
-def _client(settings: Settings, verbose: bool) -> PlainClient:
-    key = os.environ.get(settings.api_key_env, "").strip()
-    if not key:
-        _fail_usage(
-            f"set {settings.api_key_env} to an API key with helpCenter:read, helpCenter:edit "
-            "and workspaceFile:create (for images)"
-        )
-    if not settings.help_center_id:
-        _fail_usage("no help center: pass --help-center-id or set PLAIN_HELP_CENTER_ID")
-    url_problem = api_url_problem(settings.api_url)
-    if url_problem:
-        _fail_usage(f"{url_problem}: check --api-url, PLAIN_API_URL or `api_url`")
-    if verbose:
-        # Our own loggers only: libraries' debug output is not ours to vet (httpcore logs
-        # every response header, and a server may echo the key in one).
-        logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
-        logging.getLogger("publisher").setLevel(logging.DEBUG)
-    try:
-        return PlainClient(
-            settings.api_url,
-            key,
-            retry=RetryPolicy(max_retry_after=settings.max_retry_wait),
-            notice=lambda text: click.echo(f"note: {text}", err=True),
-        )
-    except ValueError as error:  # a key that cannot be sent; the message never shows it
-        _fail_usage(f"{settings.api_key_env}: {error}")
-
-
-def _compiled_or_exit(settings: Settings) -> CompileResult:
-    result = compile_project(settings)
-    _report(result.problems)
-    if result.errors:
-        click.echo(f"{len(result.errors)} content errors: nothing was sent", err=True)
-        sys.exit(EXIT_CONTENT)
-    return result
-
-
-def _api_failure(error: Exception) -> NoReturn:
-    if isinstance(error, PublishError):
-        click.echo(f"error: {error.item}: Plain said: {error.error}", err=True)
-    else:
-        click.echo(f"error: {error}", err=True)
-    click.echo(
-        "what was written before the failure stays; running the same command again is safe "
-        "and picks up where this one stopped",
-        err=True,
-    )
-    sys.exit(EXIT_API)
+    probe = Console(stderr=stderr)
+    if probe.is_terminal:
+        return probe
+    return Console(stderr=stderr, width=10_000, no_color=True, highlight=False)
 
 
 @main.command()
@@ -208,6 +205,7 @@ def _api_failure(error: Exception) -> NoReturn:
 @HELP_CENTER_OPTION
 @API_URL_OPTION
 @TARGET_OPTION
+@click.option("--prune", is_flag=True, help="Show what `publish --prune` would delete.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @VERBOSE_OPTION
 def plan(
@@ -215,6 +213,7 @@ def plan(
     help_center_id: str | None,
     api_url: str | None,
     target: str | None,
+    prune: bool,
     as_json: bool,
     verbose: bool,
 ) -> None:
@@ -223,27 +222,20 @@ def plan(
     \b
     Examples:
       PLAIN_API_KEY=... publisher plan --help-center-id hc_01...
+      publisher plan --prune
       publisher plan --json > plan.json
     """
-    settings = _settings(path, target).with_overrides(
-        help_center_id=help_center_id, api_url=api_url
-    )
-    compiled = _compiled_or_exit(settings)
-    with _client(settings, verbose) as client:
-        try:
-            the_plan, _ = read_and_plan(
-                client, compiled.site, str(settings.help_center_id), _upload_cache_path(settings)
-            )
-        except PlainError as error:
-            _api_failure(error)
+    from publisher.commands.plan import plan as run_plan
+
+    settings = _settings(path, target, help_center_id=help_center_id, api_url=api_url)
+    the_plan, compiled = run_plan(settings, prune=prune, verbose=verbose, notice=_notice)
+    _report(compiled.warnings, err=True)  # stdout is the plan alone (`--json > plan.json`)
     if as_json:
         click.echo(json.dumps(the_plan.to_json(), indent=2, ensure_ascii=False))
     else:
-        print_plan(the_plan, Console(), verbose=verbose)
+        from publisher.commands.report import print_plan
 
-
-def _upload_cache_path(settings: Settings) -> Path:
-    return settings.cache_dir / "uploads.json"
+        print_plan(the_plan, _console(), verbose=verbose)
 
 
 @main.command()
@@ -270,44 +262,40 @@ def publish(
     """Make the Plain help center match the content.
 
     Groups first (parents before children), then images, then articles concurrently, then
-    the navigation index once. Exits 0 on success, 1 on content errors (nothing sent),
-    3 when Plain fails (a re-run is safe).
+    the navigation index once. Exits 0 on success, 1 on content errors or a refused prune
+    (nothing sent), 3 when Plain fails or the key lacks a permission.
 
     \b
     Examples:
       PLAIN_API_KEY=... publisher publish --help-center-id hc_01...
-      publisher publish --dry-run
+      publisher publish --dry-run --prune
       publisher publish --prune
       publisher publish --target staging
     """
-    settings = _settings(path, target).with_overrides(
-        help_center_id=help_center_id, api_url=api_url, concurrency=concurrency
+    from publisher.commands.publish import publish as run_publish
+    from publisher.commands.report import deleted_lines, print_plan, summary_markdown, summary_text
+
+    settings = _settings(
+        path, target, help_center_id=help_center_id, api_url=api_url, concurrency=concurrency
     )
-    compiled = _compiled_or_exit(settings)
-    options = PublishOptions(
-        prune=prune,
-        yes=yes,
-        dry_run=dry_run,
-        concurrency=settings.concurrency,
-        backups_dir=settings.project_dir / ".publisher" / "backups",
-        upload_cache=_upload_cache_path(settings),
-    )
-    console = Console(stderr=True)
-    with _client(settings, verbose) as client, _progress(console) as progress:
-        try:
-            outcome = publish_content(
-                client, compiled.site, str(settings.help_center_id), options, progress
-            )
-        except PruneRefusedError as error:
-            click.echo(f"prune refused: {error}; nothing was sent", err=True)
-            sys.exit(EXIT_CONTENT)
-        except MissingPermissionError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(EXIT_API)
-        except (PlainError, PublishError, IndexConflictError) as error:
-            _api_failure(error)
+    with _progress() as progress:
+        outcome, compiled = run_publish(
+            settings,
+            prune=prune,
+            yes=yes,
+            dry_run=dry_run,
+            verbose=verbose,
+            progress=progress,
+            notice=_notice,
+        )
+    _report(compiled.warnings, err=True)
     if dry_run:
-        print_plan(outcome.plan, Console(), verbose=verbose)
+        print_plan(outcome.plan, _console(), verbose=verbose)
+    else:
+        for warning in outcome.plan.warnings:
+            click.echo(f"warning: {warning}", err=True)
+    for line in deleted_lines(outcome):
+        click.echo(line)
     click.echo(summary_text(outcome))
     if outcome.pruned:
         click.echo(f"snapshot of what was deleted: {outcome.pruned.snapshot}")
@@ -318,11 +306,14 @@ def publish(
 
 
 @contextmanager
-def _progress(console: Console) -> Iterator[ProgressCallback]:
-    """A progress bar on a terminal; one plain line per write elsewhere (CI logs)."""
+def _progress() -> Iterator[ProgressCallback]:
+    """A progress line on a terminal; one plain line per write elsewhere (CI logs)."""
+    console = _console(stderr=True)
     if not console.is_terminal:
         yield lambda phase, item: click.echo(f"{phase}: {item}", err=True)
         return
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True
     ) as bar:
@@ -349,34 +340,32 @@ def pull(
 ) -> None:
     """Write an existing help center as content: Markdown, _group.yml, ids pinned.
 
-    Refuses to overwrite any file unless --force (nothing is written then).
+    PATH is a project (content goes into its content folder) or any other folder, which is
+    created if needed and becomes a project: publisher.toml beside content/. Refuses to
+    overwrite any file unless --force (nothing is written then).
 
     \b
     Examples:
       PLAIN_API_KEY=... publisher pull --help-center-id hc_01...
+      publisher pull my-help-center
       publisher pull --force
     """
-    settings = _settings(path, target).with_overrides(
+    from publisher.commands.pull import pull as run_pull
+
+    path.mkdir(parents=True, exist_ok=True)
+    settings = load_settings(path, target, allow_new=True).with_overrides(
         help_center_id=help_center_id, api_url=api_url
     )
-    with _client(settings, verbose) as client:
-        try:
-            result = pull_help_center(
-                client, str(settings.help_center_id), settings.content_dir, force=force
-            )
-        except PullConflictError as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(EXIT_CONTENT)
-        except PullError as error:
-            _fail_usage(str(error))
-        except PlainError as error:
-            _api_failure(error)
+    outcome = run_pull(settings, force=force, verbose=verbose, notice=_notice)
+    result = outcome.result
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(
-        f"pulled {result.articles} articles and {result.groups} groups into "
-        f"{settings.content_dir} ({len(result.overwritten)} files overwritten)"
+        f"pulled {_plural(result.articles, 'article')} and {_plural(result.groups, 'group')} "
+        f"into {result.dest} ({_plural(len(result.overwritten), 'file')} overwritten)"
     )
+    if outcome.config_written:
+        click.echo(f"wrote {outcome.config_written} (the help center this project publishes to)")
 
 
 @main.command()
@@ -394,22 +383,25 @@ def restore(snapshot: Path, api_url: str | None, target: str | None, verbose: bo
     Example:
       publisher restore .publisher/backups/20261122T101500Z-hc_01....json
     """
-    try:
-        data = read_snapshot(snapshot)
-    except RestoreError as error:
-        _fail_usage(str(error))
-    settings = _settings(Path("."), target).with_overrides(
-        api_url=api_url, help_center_id=str(data["helpCenterId"])
-    )
-    with _client(settings, verbose) as client:
-        try:
-            result = restore_snapshot(client, data)
-        except (PlainError, RestoreError) as error:
-            _api_failure(error)
+    from publisher.commands.restore import restore as run_restore
+
+    # The snapshot names its help center; the project (if any) gives the API URL and key.
+    settings = load_settings(Path.cwd(), target, allow_new=True).with_overrides(api_url=api_url)
+    outcome = run_restore(settings, snapshot, verbose=verbose, notice=_notice)
+    result = outcome.result
     click.echo(
-        f"restored {len(result.articles)} articles and {len(result.groups)} groups"
+        f"restored {_plural(len(result.articles), 'article')} and "
+        f"{_plural(len(result.groups), 'group')}"
         + (", navigation updated" if result.index_written else "")
     )
+    if outcome.missing_from_content:
+        click.echo(
+            "warning: the content still lacks "
+            + ", ".join(outcome.missing_from_content)
+            + ": the next `publish --prune` deletes them again unless their files come back "
+            "(`publisher pull --force` writes them)",
+            err=True,
+        )
 
 
 @main.command()
@@ -434,15 +426,9 @@ def preview(path: Path, port: int, host: str, open_browser: bool, poll: bool) ->
       publisher preview
       publisher preview content/ --port 8001 --open
     """
-    from publisher.preview.run import run_preview  # the server stack loads only when needed
+    from publisher.commands.preview import preview as run_preview
 
-    settings = _settings(path)
-    try:
-        run_preview(
-            settings, host=host, port=port, open_browser=open_browser, poll=poll, echo=click.echo
-        )
-    except OSError as error:
-        _fail_usage(f"cannot serve on {host}:{port}: {error}")
-
-
-main.add_command(emulator_command)
+    echo: Callable[[str], None] = click.echo
+    run_preview(
+        _settings(path), host=host, port=port, open_browser=open_browser, poll=poll, echo=echo
+    )

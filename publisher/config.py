@@ -10,12 +10,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from publisher.errors import ConfigError
+
+__all__ = [
+    "CONFIG_FILE",
+    "PLAIN_API_URL",
+    "ConfigError",
+    "Settings",
+    "find_config",
+    "load_settings",
+]
+
 PLAIN_API_URL = "https://core-api.uk.plain.com/graphql/v1"
 CONFIG_FILE = "publisher.toml"
-
-
-class ConfigError(Exception):
-    """A settings problem: the user has to fix a file, a flag or an environment variable."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,8 @@ class Settings:
     templates_dir: Path | None = None
     help_center_id: str | None = None
     api_url: str = PLAIN_API_URL
+    #: Where `api_url` came from, for messages about an endpoint that fails.
+    api_url_source: str = "the default"
     concurrency: int = 8
     max_article_bytes: int = 1_000_000
     #: The longest wait Plain may ask for (Retry-After, rate-limit reset) that a run sits out.
@@ -39,7 +48,30 @@ class Settings:
     def with_overrides(self, **values: Any) -> Settings:
         """Apply flags; None means the flag was not given."""
         given = {key: value for key, value in values.items() if value is not None}
+        if "api_url" in given:
+            given["api_url_source"] = "the --api-url flag"
         return replace(self, **given)
+
+    # Every path the tool writes below the project is named here and nowhere else.
+
+    @property
+    def state_dir(self) -> Path:
+        """`.publisher/`: caches and snapshots, never content."""
+        return self.project_dir / ".publisher"
+
+    @property
+    def backups_dir(self) -> Path:
+        """Where a prune writes its snapshot of what it deletes."""
+        return self.state_dir / "backups"
+
+    @property
+    def upload_cache_file(self) -> Path:
+        """Digest -> URL of images this machine uploaded."""
+        return self.cache_dir / "uploads.json"
+
+    @property
+    def render_cache_dir(self) -> Path:
+        return self.cache_dir / "render"
 
 
 # Keys a config file may set, with the type each must have.
@@ -74,18 +106,54 @@ def _read_table(path: Path) -> dict[str, Any] | None:
     return data
 
 
-def find_config(start: Path) -> Path | None:
-    """publisher.toml, or a pyproject.toml with [tool.publisher], in `start` or above it."""
+def _up_to_git_root(start: Path) -> list[Path]:
+    """`start` and the folders above it, up to and including the git repository's root
+    (a setting above the repository is someone else's)."""
+    folders = []
     for folder in (start, *start.parents):
+        folders.append(folder)
+        if (folder / ".git").exists():
+            break
+    return folders
+
+
+def find_config(start: Path) -> Path | None:
+    """publisher.toml, or a pyproject.toml with [tool.publisher], in `start` or above it,
+    stopping at the git root."""
+    for folder in _up_to_git_root(start):
         candidate = folder / CONFIG_FILE
         if candidate.is_file():
             return candidate
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file() and _read_table(pyproject) is not None:
             return pyproject
-        if (folder / ".git").exists():
-            break
     return None
+
+
+def _project_without_config(path: Path) -> Path | None:
+    """The folder with a `content/` folder that holds `path` (or is it), when no config
+    file says where the project is."""
+    for folder in _up_to_git_root(path):
+        content = folder / "content"
+        if content.is_dir() and (path == folder or path.is_relative_to(content)):
+            return folder
+    return None
+
+
+def _looks_like_content(path: Path) -> bool:
+    """Markdown files or group folders right here: a bare content folder."""
+    try:
+        entries = list(os.scandir(path))
+    except OSError:
+        return False
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_file() and entry.name.lower().endswith((".md", ".heading.yml")):
+            return True
+        if entry.is_dir() and (Path(entry.path) / "_group.yml").is_file():
+            return True
+    return False
 
 
 def _check_table(path: Path, table: dict[str, Any], keys: dict[str, type], where: str) -> None:
@@ -113,12 +181,17 @@ def _validate(path: Path, table: dict[str, Any]) -> dict[str, Any]:
     return table
 
 
-def load_settings(path: Path, target: str | None = None) -> Settings:
-    """Settings for the content at `path`: a project folder, or a content folder itself.
+def load_settings(path: Path, target: str | None = None, *, allow_new: bool = False) -> Settings:
+    """Settings for the project that `path` is in.
 
-    A folder with a config file, or with a `content/` folder, is a project folder and its
-    content root is the `content` setting (default `content`). Any other folder is the content
-    root, and the config file is looked for above it.
+    The project is the folder of the config file found in `path` or above it (up to the git
+    root), or else the folder with a `content/` folder that is `path` or holds it. Wherever
+    `path` is inside a project, a content subfolder included, it means the whole project: no
+    command can publish part of a help center as if it were the whole. A folder of Markdown
+    outside any project is content on its own, and keeps `.publisher/` inside itself.
+
+    With `allow_new` (for `pull` and `restore`), a folder that is none of these is taken as
+    a new project (`pull` writes `publisher.toml` and `content/` there).
 
     `target` names a `[targets.NAME]` table (a staging and a production help center, say);
     its settings beat the environment's, since naming a target is the more explicit choice.
@@ -127,16 +200,24 @@ def load_settings(path: Path, target: str | None = None) -> Settings:
     if not path.exists():
         raise ConfigError(f"{path}: no such folder")
     if not path.is_dir():
-        raise ConfigError(f"{path}: not a folder (give the content folder or the project folder)")
+        raise ConfigError(f"{path}: not a folder (give the project folder or a folder in it)")
     config = find_config(path)
-    project = config.parent if config else path
     table = _validate(config, _read_table(config) or {}) if config else {}
-    is_project = path == project and (config is not None or (path / "content").is_dir())
-    if is_project:
+    if config is not None:
+        project = config.parent
         content_dir = (project / table.get("content", "content")).resolve()
+    elif (found := _project_without_config(path)) is not None:
+        project, content_dir = found, found / "content"
+    elif allow_new:
+        project, content_dir = path, path / "content"
+    elif _looks_like_content(path):
+        project, content_dir = path, path
     else:
-        content_dir = path
-        project = config.parent if config else path.parent
+        raise ConfigError(
+            f"{path} is not a publisher project: it has no {CONFIG_FILE}, no content/ folder "
+            "and no Markdown files. Run the command in your help-center repository, or give "
+            "its folder as PATH"
+        )
     templates = table.get("templates")
     default_templates = project / "templates"
     values: dict[str, Any] = {
@@ -159,9 +240,13 @@ def load_settings(path: Path, target: str | None = None) -> Settings:
     ):
         if key in table:
             values[key] = table[key]
+    if "api_url" in table:
+        values["api_url_source"] = f"`api_url` in {config.name if config else CONFIG_FILE}"
     for key, variable in _ENV.items():
         if os.environ.get(variable):
             values[key] = os.environ[variable]
+            if key == "api_url":
+                values["api_url_source"] = f"the {variable} environment variable"
     if target is not None:
         targets = table.get("targets", {})
         if target not in targets:
@@ -170,6 +255,8 @@ def load_settings(path: Path, target: str | None = None) -> Settings:
             raise ConfigError(f"{where}: no target '{target}' (targets: {known})")
         values.update(targets[target])
         values["target"] = target
+        if "api_url" in targets[target]:
+            values["api_url_source"] = f"`targets.{target}.api_url` in {config}"
     settings = Settings(**values)
     if not _VARIABLE_NAME.fullmatch(settings.api_key_env):
         # The value is not repeated: it may well be the key itself, pasted in by mistake.

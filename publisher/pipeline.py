@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from publisher.config import Settings
-from publisher.content.loader import load_content
+from publisher.content.loader import ArticleMemo, load_content
 from publisher.content.model import Problem
 from publisher.site.builder import render_site, template_environment, write_site
 from publisher.site.cache import RenderCache
@@ -30,15 +30,30 @@ class CompileResult:
         return [p for p in self.problems if p.severity == "warning"]
 
 
+def render_cache(settings: Settings) -> RenderCache:
+    """The on-disk cache of rendered articles for this project."""
+    return RenderCache(settings.render_cache_dir)
+
+
 def compile_project(
-    settings: Settings, *, use_cache: bool = True, workers: int | None = None
+    settings: Settings,
+    *,
+    use_cache: bool = True,
+    workers: int | None = None,
+    cache: RenderCache | None = None,
+    memo: ArticleMemo | None = None,
 ) -> CompileResult:
-    """Load and render everything under the content folder, collecting every problem."""
+    """Load and render everything under the content folder, collecting every problem.
+
+    The one path from files to a checked site: `check`, `build`, `plan`, `publish` and every
+    rebuild of the preview (which passes its long-lived `cache` and `memo`) go through it.
+    """
     started = time.perf_counter()
     content, problems = load_content(
-        settings.content_dir, max_article_bytes=settings.max_article_bytes
+        settings.content_dir, max_article_bytes=settings.max_article_bytes, memo=memo
     )
-    cache = RenderCache(settings.cache_dir / "render") if use_cache else None
+    if cache is None and use_cache:
+        cache = render_cache(settings)
     site, render_problems = compile_site(content, cache=cache, workers=workers)
     if not content.articles and not problems:
         problems.append(Problem(settings.content_dir, 1, "no articles found (no .md files)"))

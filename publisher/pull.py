@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from publisher.content.loader import GROUP_FILE, HEADING_SUFFIX, SLUG_RE, slug_from_name
+from publisher.errors import RefusedError, UsageError
 from publisher.html_to_markdown import html_to_markdown
 from publisher.plain import HEADING, IndexEntry, PlainClient, RemoteArticle, RemoteGroup
 from publisher.render.markdown import render_body
@@ -28,11 +29,11 @@ from publisher.sync.state import RemoteState, read_remote
 EMPTY_BODY = "<!-- This article is empty in Plain: write its content here. -->\n"
 
 
-class PullError(Exception):
+class PullError(UsageError):
     """The help center cannot be written to the destination."""
 
 
-class PullConflictError(PullError):
+class PullConflictError(RefusedError):
     """A file the pull would write exists already (and `force` was not given)."""
 
     def __init__(self, path: Path, count: int) -> None:

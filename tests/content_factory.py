@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 # A 1×1 transparent PNG.
@@ -11,7 +12,7 @@ PNG = bytes.fromhex(
 )
 
 
-def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
     """Write `files` (relative path -> text or bytes) under root/content; return that folder."""
     content = root / "content"
     content.mkdir(parents=True, exist_ok=True)

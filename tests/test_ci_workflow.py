@@ -83,7 +83,8 @@ def all_steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
 def step(workflow: dict[str, Any], job: str, step_id: str) -> dict[str, Any]:
     matches = [s for s in workflow["jobs"][job]["steps"] if s.get("id") == step_id]
     assert len(matches) == 1, f"job {job} has no single step with id {step_id}"
-    return matches[0]
+    step: dict[str, Any] = matches[0]
+    return step
 
 
 # The schema ------------------------------------------------------------------------------------
@@ -105,7 +106,7 @@ def test_the_schema_check_catches_a_broken_workflow(workflow: dict[str, Any]) ->
 
 
 def test_yaml_reads_on_as_a_key_not_a_boolean(workflow: dict[str, Any]) -> None:
-    assert "on" in workflow and True not in workflow
+    assert "on" in workflow and True not in workflow  # type: ignore[comparison-overlap]
 
 
 # Triggers, jobs and settings -----------------------------------------------------------------

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from content_factory import article, write_tree
 
@@ -17,7 +18,7 @@ def test_check_ok_exits_0(tmp_path: Path) -> None:
     write_tree(tmp_path, {"a.md": article("A"), "g/b.md": article("B")})
     result = CliRunner().invoke(main, ["check", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "ok: 2 articles in 1 groups, 0 errors" in result.output
+    assert "ok: 2 articles in 1 group, 0 errors" in result.output
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
@@ -37,7 +38,9 @@ def test_empty_content_is_an_error(tmp_path: Path) -> None:
     assert "no articles found" in result.output
 
 
-def test_problem_paths_are_relative_to_the_working_folder(tmp_path: Path, monkeypatch) -> None:
+def test_problem_paths_are_relative_to_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write_tree(tmp_path, {"bad.md": article("A", status="live")})
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["check"])

@@ -7,10 +7,10 @@ from pathlib import Path
 from content_factory import article, write_tree
 
 from publisher.content.loader import load_content
-from publisher.content.model import Article, Group
+from publisher.content.model import Article, Group, HelpCenterContent
 
 
-def load(tmp_path: Path, files: dict[str, str | bytes]):
+def load(tmp_path: Path, files: dict[str, str | bytes]) -> HelpCenterContent:
     content, problems = load_content(write_tree(tmp_path, files))
     assert problems == []
     return content

@@ -35,7 +35,8 @@ GIT_IDENTITY = [
 def hook() -> dict[str, object]:
     hooks = yaml.safe_load(HOOKS.read_text(encoding="utf-8"))
     [only] = [h for h in hooks if h["id"] == "publisher-check"]
-    return only
+    hook: dict[str, object] = only
+    return hook
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -100,7 +101,7 @@ def try_repo(hook_repo: Path, content_repo: Path) -> subprocess.CompletedProcess
 
 
 def test_manifest_is_valid_for_pre_commit() -> None:
-    from pre_commit.clientlib import load_manifest
+    from pre_commit.clientlib import load_manifest  # type: ignore[import-untyped]
 
     [loaded] = load_manifest(str(HOOKS))
     assert loaded["id"] == "publisher-check"

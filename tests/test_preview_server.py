@@ -125,10 +125,11 @@ def test_broken_file_is_reported_and_recovers(tmp_path: Path) -> None:
         broken = events.next("update")
         assert len(broken["errors"]) == 1
         assert broken["errors"][0].endswith(
-            "faq.md:3: invalid YAML: did not find expected ',' or ']'"
+            "faq.md:2: invalid YAML: the `[` on this line is never closed: end the list with `]`, "
+            'or put the title in quotes if the `[` is part of the text: title: "[oops"'
         )
         assert broken["changed"] == []
-        preview.wait_for_line("1 errors")
+        preview.wait_for_line("1 error:")
         assert "Questions." in httpx.get(preview.url + "article/faq/").text  # last good
         path.write_text(article("FAQ", "Fixed.", status="draft"))
         fixed = events.next("update")

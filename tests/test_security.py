@@ -5,6 +5,7 @@ roots, whatever the request path says."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -151,7 +152,7 @@ def test_key_stays_out_of_output_and_files_across_commands(
     snapshots = list((project / ".publisher/backups").glob("*.json"))
     assert len(snapshots) == 1
     restored = step("restore", "restore", str(snapshots[0]), "--verbose")
-    assert "restored 1 articles" in restored.stdout
+    assert "restored 1 article" in restored.stdout
     pulled = tmp_path / "pulled"
     pulled.mkdir()
     (pulled / "publisher.toml").write_text("")
@@ -556,7 +557,14 @@ def _download_url(emulator: Emulator, file_id: str) -> str:
 
 
 @pytest.fixture
-def canary_beside_the_database(emulator: Emulator) -> Iterator[tuple[Path, bytes]]:
+def named_urls_emulator(emulator_factory: EmulatorFactory) -> Emulator:
+    """An emulator whose download URLs are `/files/<id>/<name>` (the opaque default has its
+    own containment test in test_emulator_files.py)."""
+    return emulator_factory(extra_args=("--download-urls", "named"))
+
+
+@contextlib.contextmanager
+def _canary_beside(emulator: Emulator) -> Iterator[tuple[Path, bytes]]:
     """A secret file next to the emulator's SQLite file, which is outside anything it serves."""
     assert emulator.db_path is not None
     secret = f"CANARY-{uuid.uuid4().hex}".encode()
@@ -566,10 +574,23 @@ def canary_beside_the_database(emulator: Emulator) -> Iterator[tuple[Path, bytes
     path.unlink()
 
 
+@pytest.fixture
+def canary_beside_the_database(emulator: Emulator) -> Iterator[tuple[Path, bytes]]:
+    with _canary_beside(emulator) as canary:
+        yield canary
+
+
+@pytest.fixture
+def canary_beside_named_urls(named_urls_emulator: Emulator) -> Iterator[tuple[Path, bytes]]:
+    with _canary_beside(named_urls_emulator) as canary:
+        yield canary
+
+
 def test_emulator_file_routes_serve_only_the_named_uploaded_file(
-    emulator: Emulator, canary_beside_the_database: tuple[Path, bytes]
+    named_urls_emulator: Emulator, canary_beside_named_urls: tuple[Path, bytes]
 ) -> None:
-    canary, canary_secret = canary_beside_the_database
+    emulator = named_urls_emulator
+    canary, canary_secret = canary_beside_named_urls
     private_secret = f"PRIVATE-{uuid.uuid4().hex}".encode()
     public = _upload(emulator, "shot.png", PNG, "PUBLIC")
     _post(public, "shot.png", PNG)

@@ -11,7 +11,7 @@ from content_factory import article, write_tree
 
 from publisher.config import load_settings
 from publisher.pipeline import compile_project
-from publisher.plain import IndexEntry, PlainClient
+from publisher.plain import IndexEntry, PlainClient, RemoteArticle, RemoteGroup
 from publisher.site.compiler import CompiledSite
 from publisher.sync.navigation import tree_order
 from publisher.sync.publish import PublishOptions, PublishOutcome, publish, read_and_plan
@@ -56,7 +56,9 @@ def copy_sample(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def read_back(emulator: Emulator) -> tuple[dict, dict, list[IndexEntry]]:
+def read_back(
+    emulator: Emulator,
+) -> tuple[dict[str, RemoteArticle], dict[str, RemoteGroup], list[IndexEntry]]:
     with PlainClient(emulator.url, emulator.api_key) as client:
         articles = {a.slug: a for a in client.list_articles(emulator.help_center_id)}
         groups = {g.id: g for g in client.list_groups(emulator.help_center_id)}
@@ -455,7 +457,7 @@ def test_upload_cache_recognises_images_whose_url_hides_the_name(
         )
         plan, _ = read_and_plan(client, compiled(tmp_path), emulator.help_center_id, cache_path)
     assert plan.uploads == []
-    assert f'src="{hidden}"' in plan.articles[0].html
+    assert f'src="{hidden}#publisher-image={image.digest}"' in plan.articles[0].html
 
 
 def test_index_that_keeps_changing_fails_after_the_bound(

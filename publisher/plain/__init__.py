@@ -3,6 +3,7 @@
 from publisher.plain.client import (
     DEFAULT_API_URL,
     DEFAULT_TIMEOUT,
+    UPLOAD_OPERATION,
     ClientStats,
     PlainClient,
     api_url_problem,
@@ -48,6 +49,7 @@ __all__ = [
     "HEADING",
     "KNOWN_INDEX_TYPES",
     "PAGE_SIZE",
+    "UPLOAD_OPERATION",
     "ArticleStatus",
     "AuthenticationError",
     "ClientStats",

@@ -58,6 +58,7 @@ DEFAULT_API_URL = "https://core-api.uk.plain.com/graphql/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 REDACTED = "[redacted]"
+UPLOAD_OPERATION = operations.UPLOAD_OPERATION
 #: Waits at least this long are announced through ``notice``: silence that long looks hung.
 NOTICE_WAIT_SECONDS = 5.0
 USER_AGENT = f"publisher/{__version__}"
@@ -104,6 +105,12 @@ class ClientStats:
         """HTTP requests sent, retries and file uploads included."""
         with self._lock:
             return self._requests
+
+    @property
+    def writes(self) -> int:
+        """Requests that may have changed something in Plain (mutations and file uploads)."""
+        with self._lock:
+            return sum(n for op, n in self._by_operation.items() if operations.is_write(op))
 
     @property
     def retries(self) -> int:
@@ -180,8 +187,10 @@ class PlainClient:
         self._clock = clock
         self._rng = rng if rng is not None else random.Random()
         self.stats = ClientStats()
-        #: Told about waits a person would otherwise take for a hang (long Retry-After).
+        #: Told about the first retry of the client's life and every long wait, which a
+        #: person would otherwise take for a hang.
         self._notice = notice
+        self._retry_announced = False
         # Set from a 429's Retry-After so that every worker thread holds back, not only the
         # one that was told to.
         self._pause_lock = threading.Lock()
@@ -429,7 +438,7 @@ class PlainClient:
     def _post_upload_form(
         self, target: UploadTarget, file_name: str, data: bytes, content_type: str | None
     ) -> None:
-        operation = "UploadWorkspaceFile"
+        operation = UPLOAD_OPERATION
         mime = content_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
 
         def attempt() -> None:
@@ -531,15 +540,16 @@ class PlainClient:
                 self._retry.max_attempts - 1,
                 delay,
             )
-            if self._notice is not None and delay >= NOTICE_WAIT_SECONDS:
-                why = (
-                    "Plain asked for it (Retry-After)"
-                    if error.retry_after is not None
-                    else "backing off after repeated failures"
-                )
+            # The first retry of a run is announced (a silent pause looks like a hang, and
+            # says nothing of what failed), and after it every long wait.
+            if self._notice is not None and (
+                not self._retry_announced or delay >= NOTICE_WAIT_SECONDS
+            ):
+                self._retry_announced = True
+                why = " (Plain asked for this wait)" if error.retry_after is not None else ""
                 self._notice(
-                    f"{operation}: {error}; waiting {delay:.0f} s before retry "
-                    f"{retry_number} of {self._retry.max_attempts - 1}: {why}"
+                    f"{operation}: {error}; waiting {delay:.0f} s{why}, then retry "
+                    f"{retry_number} of {self._retry.max_attempts - 1}"
                 )
 
         return call_with_retries(
@@ -596,7 +606,8 @@ class PlainClient:
             logger.debug("%s: %s after %.0f ms", operation, type(exc).__name__, elapsed_ms)
             # `from None`: the httpx exception holds the request, headers included.
             raise NetworkError(
-                f"{type(exc).__name__}: {self._scrub(str(exc)) or 'no details'}",
+                f"cannot reach {httpx.URL(url).copy_with(query=None)} ({type(exc).__name__}: "
+                f"{self._scrub(str(exc)) or 'no details'})",
                 operation=operation,
                 transient=isinstance(exc, _TRANSIENT_TRANSPORT_ERRORS),
             ) from None
@@ -637,8 +648,18 @@ class PlainClient:
                 status_code=status,
                 retry_after=retry_after,
             )
+        if status == 404:
+            return HTTPError(
+                f"{prefix}HTTP 404 from {response.request.url.copy_with(query=None)}: nothing "
+                f"answers there; is it Plain's GraphQL endpoint?{suffix}",
+                operation=operation,
+                status_code=status,
+            )
         return HTTPError(
-            f"{prefix}unexpected HTTP {status}{suffix}", operation=operation, status_code=status
+            f"{prefix}unexpected HTTP {status} from {response.request.url.copy_with(query=None)}"
+            f"{suffix}",
+            operation=operation,
+            status_code=status,
         )
 
     def _rate_limited(

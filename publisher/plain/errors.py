@@ -12,8 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from publisher.errors import RemoteError
 
-class PlainError(Exception):
+
+class PlainError(RemoteError):
     """Base class of every error raised by :class:`publisher.plain.PlainClient`."""
 
     def __init__(

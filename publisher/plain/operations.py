@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 _RESOURCE = "operations.graphql"
+#: How the client names the POST of a file's bytes to the file store (not GraphQL) in its
+#: stats and errors.
+UPLOAD_OPERATION = "UploadWorkspaceFile"
 
 
 def source() -> str:
@@ -73,6 +76,23 @@ def documents() -> Mapping[str, str]:
         parts = [print_ast(definition)] + [print_ast(fragments[n]) for n in sorted(needed)]
         result[definition.name.value] = "\n\n".join(parts) + "\n"
     return MappingProxyType(result)
+
+
+@functools.cache
+def mutation_names() -> frozenset[str]:
+    """The operations in ``operations.graphql`` that are mutations."""
+    document_node: DocumentNode = parse(source())
+    return frozenset(
+        d.name.value
+        for d in document_node.definitions
+        if isinstance(d, OperationDefinitionNode) and d.operation.value == "mutation" and d.name
+    )
+
+
+def is_write(operation: str) -> bool:
+    """Whether a request of this operation may change something in Plain: a mutation, or
+    the upload of a file's bytes."""
+    return operation == UPLOAD_OPERATION or operation in mutation_names()
 
 
 def document(operation: str) -> str:

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from publisher.config import Settings
-from publisher.content.loader import ArticleMemo, load_content
+from publisher.content.loader import ArticleMemo
 from publisher.content.model import Problem
+from publisher.pipeline import compile_project, render_cache
 from publisher.site.builder import (
     PageMemo,
     SiteFiles,
@@ -18,8 +19,7 @@ from publisher.site.builder import (
     render_site,
     template_environment,
 )
-from publisher.site.cache import RenderCache
-from publisher.site.compiler import CompiledSite, compile_site
+from publisher.site.compiler import CompiledSite
 
 
 def page_url(page: str) -> str:
@@ -52,7 +52,7 @@ class LiveSite:
         self.settings = settings
         self._lock = threading.Lock()
         self._articles = ArticleMemo()
-        self._cache = RenderCache(settings.cache_dir / "render")
+        self._cache = render_cache(settings)
         self._pages_memo = PageMemo()
         self._env = template_environment(settings.templates_dir)
         self.files = SiteFiles({}, {})
@@ -70,15 +70,10 @@ class LiveSite:
             if templates_changed:
                 self._env = template_environment(self.settings.templates_dir)
                 self._pages_memo = PageMemo()
-            content, problems = load_content(
-                self.settings.content_dir,
-                max_article_bytes=self.settings.max_article_bytes,
-                memo=self._articles,
+            compiled = compile_project(
+                self.settings, workers=1, cache=self._cache, memo=self._articles
             )
-            site, render_problems = compile_site(content, cache=self._cache, workers=1)
-            problems = sorted(set(problems + render_problems))
-            if not content.articles and not problems:
-                problems.append(Problem(self.settings.content_dir, 1, "no articles found"))
+            site, problems = compiled.site, compiled.problems
             self.generation += 1
             update = Update(self.generation, problems=problems)
             if not update.errors:

@@ -14,6 +14,7 @@ from publisher.preview.live import LiveSite, Update
 from publisher.preview.server import Broadcaster, create_app, update_message
 from publisher.preview.watcher import Batcher, start_watching
 from publisher.site.builder import default_templates_dir
+from publisher.wording import plural
 
 Echo = Callable[[str], None]
 
@@ -30,13 +31,14 @@ def is_loopback(host: str) -> bool:
 def describe(update: Update, root: Path) -> list[str]:
     lines = [p.format(relative_to=root) for p in update.problems]
     if update.errors:
-        lines.append(f"{len(update.errors)} errors: the last good version stays served")
+        lines.append(f"{plural(len(update.errors), 'error')}: the last good version stays served")
     elif update.generation == 1:
-        lines.append(f"built {len(update.changed)} pages in {update.seconds * 1000:.0f} ms")
-    else:
         lines.append(
-            f"rebuilt in {update.seconds * 1000:.0f} ms: {len(update.changed)} pages changed"
+            f"built {plural(len(update.changed), 'page')} in {update.seconds * 1000:.0f} ms"
         )
+    else:
+        changed = plural(len(update.changed), "page")
+        lines.append(f"rebuilt in {update.seconds * 1000:.0f} ms: {changed} changed")
     return lines
 
 

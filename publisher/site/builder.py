@@ -14,14 +14,16 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from markupsafe import Markup
 
 import publisher
+from publisher.content.loader import BUILD_MARKER
 from publisher.content.model import Article, Group, Heading, Node
+from publisher.errors import UsageError
 from publisher.site.compiler import CompiledSite, article_url, local_image_url
 
 # Written into every built site so a rebuild never replaces a folder it did not create.
-MARKER = ".publisher-site"
+MARKER = BUILD_MARKER
 
 
-class OutputError(Exception):
+class OutputError(UsageError):
     """The output folder cannot be used (not ours, not writable)."""
 
 

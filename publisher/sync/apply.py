@@ -9,6 +9,7 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from publisher.errors import RemoteError
 from publisher.plain import (
     MutationError,
     PlainClient,
@@ -34,13 +35,13 @@ T = TypeVar("T")
 ProgressCallback = Callable[[str, str], None]  # (phase, item) after each write
 
 
-class PublishError(Exception):
+class PublishError(RemoteError):
     """A write Plain refused or that kept failing; says which item and what Plain said."""
 
     def __init__(self, item: str, error: PlainError) -> None:
         self.item = item
         self.error = error
-        super().__init__(f"{item}: {error}")
+        super().__init__(f"{item}: Plain said: {error}")
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from publisher.errors import RemoteError
 from publisher.plain import IndexEntry, PlainClient, PlainError
 
 
@@ -69,7 +70,7 @@ def flatten(children: dict[str | None, list[IndexEntry]]) -> list[IndexEntry]:
     return flat
 
 
-class IndexConflictError(Exception):
+class IndexConflictError(RemoteError):
     """The index kept changing under us (another writer) beyond the retry bound."""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from publisher.errors import RemoteError
 from publisher.plain import ForbiddenError, GraphQLResponseError, PlainClient
 from publisher.sync.plan import Plan, index_drops
 
@@ -17,7 +18,7 @@ WHERE_TO_ADD = (
 )
 
 
-class MissingPermissionError(Exception):
+class MissingPermissionError(RemoteError):
     """The key lacks a permission the publish needs; raised before anything is written."""
 
     def __init__(self, missing: dict[str, str]) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from publisher.content.model import HEADING_ID_PREFIX, Article
+from publisher.errors import ContentError
 from publisher.plain import (
     ARTICLE,
     ARTICLE_GROUP,
@@ -33,7 +34,7 @@ from publisher.sync.state import (
 PENDING_IMAGE = "pending-upload:"  # stands for an image URL not known until it is uploaded
 
 
-class PlanError(Exception):
+class PlanError(ContentError):
     """The content and the help center cannot be matched up safely."""
 
 
@@ -94,6 +95,8 @@ class Plan:
     nav_after: list[str] = field(default_factory=list)
     nav_changed: bool = False
     warnings: list[str] = field(default_factory=list)
+    #: Whether orphans are to be deleted (`--prune`): then they show as deletes.
+    prune: bool = False
     #: Permission -> what needs it, for each one the key lacks (filled in after reading it).
     missing_permissions: dict[str, str] = field(default_factory=dict)
 

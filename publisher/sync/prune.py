@@ -11,21 +11,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from publisher.errors import RefusedError, RemoteError, UsageError
 from publisher.plain import IndexEntry, PlainClient, PlainError, RemoteGroup, RemoteIndex
 from publisher.sync.apply import PublishError, run_concurrently
 from publisher.sync.navigation import IndexConflictError, flatten, write_index
 from publisher.sync.plan import Plan
 from publisher.sync.state import RemoteState
+from publisher.wording import plural
 
 SNAPSHOT_VERSION = 1
 
 
-class PruneRefusedError(Exception):
+class PruneRefusedError(RefusedError):
     """Prune would be unsafe; nothing has been sent."""
 
+    def lines(self) -> list[str]:
+        return [f"prune refused: {self.message}; nothing was sent"]
 
-class RestoreError(Exception):
-    """A snapshot cannot be read or put back."""
+
+class SnapshotError(UsageError):
+    """A file given to `restore` is not a snapshot this version can read."""
+
+
+class RestoreError(RemoteError):
+    """A snapshot could not be put back completely."""
+
+    wrote = True
 
 
 @dataclass
@@ -42,7 +53,8 @@ def check_prune(plan: Plan, remote: RemoteState, *, yes: bool, max_share: float)
     doomed = len(plan.orphan_articles)
     if total and doomed / total > max_share and not yes:
         raise PruneRefusedError(
-            f"prune would delete {doomed} of {total} articles ({doomed / total:.0%}), more than "
+            f"prune would delete {doomed} of {plural(total, 'article')} ({doomed / total:.0%}), "
+            "more than "
             f"the {max_share:.0%} allowed; check the plan, then add --yes if that is intended"
         )
 
@@ -140,9 +152,9 @@ def read_snapshot(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise RestoreError(f"{path}: cannot read snapshot: {exc}") from exc
+        raise SnapshotError(f"{path}: cannot read snapshot: {exc}") from exc
     if not isinstance(data, dict) or data.get("version") != SNAPSHOT_VERSION:
-        raise RestoreError(f"{path}: not a publisher snapshot (version {SNAPSHOT_VERSION})")
+        raise SnapshotError(f"{path}: not a publisher snapshot (version {SNAPSHOT_VERSION})")
     return data
 
 

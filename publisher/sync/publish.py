@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from publisher.errors import RemoteError
 from publisher.plain import PlainClient
 from publisher.site.compiler import CompiledSite
 from publisher.sync.apply import Applier, ApplyResult, ProgressCallback
@@ -62,6 +63,7 @@ def read_and_plan(
     remote = read_remote(client, help_center_id)
     cache = _upload_cache(client, help_center_id, upload_cache)
     plan = make_plan(site, remote, cache.load() if cache is not None else {})
+    plan.prune = prune
     needed = required_permissions(plan, prune=prune)
     if set(needed) - {READ}:  # reading worked already: a plan that writes nothing asks nothing
         granted = granted_permissions(client)
@@ -94,6 +96,27 @@ def publish(
         check_prune(plan, remote, yes=options.yes, max_share=options.max_prune_share)
     if plan.missing_permissions and not options.dry_run:
         raise MissingPermissionError(plan.missing_permissions)
+    writes_before = client.stats.writes
+    try:
+        _carry_out(client, site, plan, remote, options, outcome, progress)
+    except RemoteError as error:
+        error.wrote = client.stats.writes > writes_before
+        raise
+    outcome.requests = client.stats.requests - requests_before
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _carry_out(
+    client: PlainClient,
+    site: CompiledSite,
+    plan: Plan,
+    remote: RemoteState,
+    options: PublishOptions,
+    outcome: PublishOutcome,
+    progress: ProgressCallback | None,
+) -> None:
+    help_center_id = plan.help_center_id
     if not options.dry_run:
         applier = Applier(client, site, plan, concurrency=options.concurrency, progress=progress)
         try:
@@ -104,6 +127,3 @@ def publish(
                 cache.save(applier.image_urls)
         if options.prune and (plan.orphan_articles or plan.orphan_groups):
             outcome.pruned = prune(client, plan, remote, options.backups_dir, options.concurrency)
-    outcome.requests = client.stats.requests - requests_before
-    outcome.seconds = time.perf_counter() - started
-    return outcome
