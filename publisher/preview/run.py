@@ -69,7 +69,11 @@ def run_preview(
             echo(line)
         broadcaster.publish(update_message(update, settings.project_dir))
 
-    batcher = Batcher(on_change)
+    def on_error(error: Exception) -> None:  # a bug: live.rebuild reports its own failures
+        detail = str(error)[:300]
+        echo(f"internal error while watching ({type(error).__name__}: {detail}); still watching")
+
+    batcher = Batcher(on_change, on_error)
     template_dirs = [default_templates_dir()]
     if settings.templates_dir is not None:
         template_dirs.append(settings.templates_dir)
@@ -87,7 +91,8 @@ def run_preview(
             webbrowser.open(url)
 
     try:
-        serving.serve(create_app(live, broadcaster), sock, announce)
+        app = create_app(live, broadcaster)
+        serving.serve(app, sock, announce, allowed=serving.allowed_hosts(host))
     finally:
         observer.stop()
         batcher.stop()

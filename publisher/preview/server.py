@@ -7,22 +7,45 @@ import asyncio
 import html
 import json
 import mimetypes
+import os
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from publisher.content.model import Problem
+from publisher.preview.files import open_inside
 from publisher.preview.live import LiveSite, Update
+from publisher.site.compiler import MAX_IMAGE_BYTES
 
 EVENTS_PATH = "/__publisher__/events"
 SCRIPT_PATH = "/__publisher__/live.js"
 HEARTBEAT_SECONDS = 15.0
+
+# What a page may load: its own reload script and event stream, images (the article's own,
+# and the http(s) images published articles may show), inline styles (the template's and
+# Pygments' style attributes). No inline script, no plug-ins, no frames, no forms, no <base>.
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' http: https:; "
+    "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+# An image opened on its own (an SVG is a document that may hold scripts): nothing runs.
+ASSET_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+# Drafts' URLs stay on this machine, even when a page shows an image from elsewhere.
+PAGE_HEADERS = {
+    **NOSNIFF,
+    "Content-Security-Policy": PAGE_CSP,
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+ASSET_HEADERS = {**NOSNIFF, "Content-Security-Policy": ASSET_CSP, "Cache-Control": "no-cache"}
 
 # Relative URLs only, so the page works behind a proxy or on another host name.
 LIVE_SCRIPT = """
@@ -106,9 +129,21 @@ def page_key(path: str) -> str | None:
     return f"{clean}/index.html"
 
 
+def read_inside(root: Path, source: Path) -> bytes | None:
+    """The bytes of `source` if it is (still) a regular file inside `root`, else None; None
+    too for a file grown past what `check` accepts since it was checked."""
+    fd = open_inside(root, source)
+    if fd is None:
+        return None
+    with os.fdopen(fd, "rb") as file:
+        data = file.read(MAX_IMAGE_BYTES + 1)
+    return data if len(data) <= MAX_IMAGE_BYTES else None
+
+
 def create_app(live: LiveSite, broadcaster: Broadcaster) -> Starlette:
     server_id = secrets.token_hex(8)
     root = live.settings.project_dir
+    content = live.settings.content_dir.resolve()
 
     def with_live_script(page: str) -> str:
         tag = (
@@ -124,28 +159,33 @@ def create_app(live: LiveSite, broadcaster: Broadcaster) -> Starlette:
             f"<h1>Not found</h1><p>{html.escape(path)} is not a page of this help center.</p>"
             '<p><a href="/">Home</a></p>'
         )
-        return HTMLResponse(with_live_script(body), status_code=404)
+        return HTMLResponse(with_live_script(body), status_code=404, headers=PAGE_HEADERS)
+
+    async def asset(path: str) -> Response:
+        rel = unquote(path.removeprefix("/assets/"))
+        # Only images the content uses (compile checked them), and only while they are
+        # still regular files inside the content root: checked again at every request.
+        source = live.files.copies.get(f"assets/{rel}")
+        if source is None:
+            return not_found(path)
+        data = await run_in_threadpool(read_inside, content, source)
+        if data is None:
+            return not_found(path)
+        media_type = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
+        return Response(data, media_type=media_type, headers=ASSET_HEADERS)
 
     async def page(request: Request) -> Response:
         path = request.url.path
         if path.startswith("/assets/"):
-            rel = unquote(path.removeprefix("/assets/"))
-            source = live.files.copies.get(f"assets/{rel}")
-            # Only images the content uses, which compile checked are inside the content root.
-            if source is None or not source.is_file():
-                return not_found(path)
-            media_type = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
-            return FileResponse(
-                source, media_type=media_type, headers={"Cache-Control": "no-cache"}
-            )
+            return await asset(path)
         key = page_key(path)
         text = live.files.pages.get(key) if key else None
         if text is None:
             return not_found(path)
-        return HTMLResponse(with_live_script(text), headers={"Cache-Control": "no-cache"})
+        return HTMLResponse(with_live_script(text), headers=PAGE_HEADERS)
 
     async def script(request: Request) -> Response:
-        return Response(LIVE_SCRIPT, media_type="text/javascript")
+        return Response(LIVE_SCRIPT, media_type="text/javascript", headers=NOSNIFF)
 
     async def events(request: Request) -> Response:
         broadcaster.loop = asyncio.get_running_loop()
@@ -170,7 +210,9 @@ def create_app(live: LiveSite, broadcaster: Broadcaster) -> Starlette:
                 broadcaster.queues.discard(queue)
 
         return StreamingResponse(
-            stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+            stream(),
+            media_type="text/event-stream",
+            headers={**NOSNIFF, "Cache-Control": "no-cache"},
         )
 
     return Starlette(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -22,8 +23,11 @@ RebuildCallback = Callable[[set[Path], bool], None]  # (changed paths, templates
 class Batcher:
     """Collects changed paths; a worker thread calls `rebuild` once things go quiet."""
 
-    def __init__(self, rebuild: RebuildCallback) -> None:
+    def __init__(
+        self, rebuild: RebuildCallback, on_error: Callable[[Exception], None] | None = None
+    ) -> None:
         self._rebuild = rebuild
+        self._on_error = on_error or _report
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._paths: set[Path] = set()
@@ -37,6 +41,9 @@ class Batcher:
             self._paths.add(path)
             self._templates |= template
         self._wake.set()
+
+    def report(self, error: Exception) -> None:
+        self._on_error(error)
 
     def stop(self) -> None:
         self._stopped = True
@@ -59,7 +66,19 @@ class Batcher:
                 self._paths, self._templates = set(), False
                 self._wake.clear()
             if paths:
-                self._rebuild(paths, templates)
+                try:
+                    self._rebuild(paths, templates)
+                except Exception as error:  # the thread must outlive any one rebuild
+                    self._on_error(error)
+
+
+def _report(error: Exception) -> None:
+    print(
+        f"preview: internal error while watching ({type(error).__name__}: {str(error)[:300]});"
+        " still watching",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 class _Handler(FileSystemEventHandler):
@@ -82,6 +101,12 @@ class _Handler(FileSystemEventHandler):
         return None
 
     def on_any_event(self, event: FileSystemEvent) -> None:
+        try:
+            self._queue(event)
+        except Exception as error:  # the observer's thread must outlive any one event
+            self.batcher.report(error)
+
+    def _queue(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return  # reading a file changes nothing
         if event.is_directory and event.event_type == "modified":
