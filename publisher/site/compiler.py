@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from publisher.content.model import Article, HelpCenterContent, Problem
+from publisher.render.images import image_problem
 from publisher.render.markdown import (
     ImageRef,
     LinkRef,
@@ -96,26 +97,44 @@ def render_bodies(
     return bodies
 
 
-def _check_image(content: HelpCenterContent, article: Article, image: ImageRef) -> Problem | None:
+def _image_problem(content: HelpCenterContent, image: ImageRef) -> str | None:
+    """Why an image cannot be published, finishing "image 'x.png' …"; None if it can."""
     path = content.root / image.target
     if not path.is_file():
-        return Problem(article.path, image.line, f"image '{image.raw}' not found")
+        return "not found"
     if path.suffix.lower() not in IMAGE_TYPES:
-        kinds = ", ".join(sorted(IMAGE_TYPES))
-        return Problem(article.path, image.line, f"image '{image.raw}' is not an image ({kinds})")
+        return f"is not an image ({', '.join(sorted(IMAGE_TYPES))})"
     if not path.resolve().is_relative_to(content.root):
-        return Problem(
-            article.path, image.line, f"image '{image.raw}' points outside the content root"
-        )
+        return "points outside the content root"
+    # The size first, from the file system: a huge file is refused before it is read.
     size = path.stat().st_size
     if size > MAX_IMAGE_BYTES:
-        return Problem(
-            article.path,
-            image.line,
-            f"image '{image.raw}' is {size / 1_000_000:.1f} MB; Plain accepts files up to "
-            f"{MAX_IMAGE_BYTES // 1_000_000} MB: make it smaller",
+        return (
+            f"is {size / 1_000_000:.1f} MB; Plain accepts files up to "
+            f"{MAX_IMAGE_BYTES // 1_000_000} MB: make it smaller"
         )
-    content.images[image.target] = path
+    try:
+        return image_problem(path)  # its type by magic bytes; an SVG parsed and checked
+    except OSError as error:
+        return f"cannot be read ({error.strerror or error})"
+
+
+def _check_image(
+    content: HelpCenterContent,
+    article: Article,
+    image: ImageRef,
+    checked: dict[str, str | None] | None = None,
+) -> Problem | None:
+    """A problem with one image reference; `checked` remembers files already looked at."""
+    if checked is not None and image.target in checked:
+        problem = checked[image.target]
+    else:
+        problem = _image_problem(content, image)
+        if checked is not None:
+            checked[image.target] = problem
+    if problem is not None:
+        return Problem(article.path, image.line, f"image '{image.raw}' {problem}")
+    content.images[image.target] = content.root / image.target
     return None
 
 
@@ -152,13 +171,14 @@ def compile_site(
     articles = list(content.articles.values())
     site = CompiledSite(content, render_bodies(articles, cache, workers))
     problems: list[Problem] = []
+    checked: dict[str, str | None] = {}
     for article in articles:
         body = site.bodies[article.slug]
         problems += [Problem(article.path, issue.line, issue.message) for issue in body.issues]
         for image in body.images:
-            image_problem = _check_image(content, article, image)
-            if image_problem:
-                problems.append(image_problem)
+            problem = _check_image(content, article, image, checked)
+            if problem:
+                problems.append(problem)
         for link in body.links:
             link_problem = _check_link(site, article, link)
             if link_problem:
