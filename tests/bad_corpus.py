@@ -25,6 +25,9 @@ class Generated:
     repeat: str
     times: int
     tail: str = "\n"
+    # How the path is spelled on disk: "latin-1" makes a name that is not UTF-8 (`café.md`
+    # as b"caf\xe9.md"), which git checkouts on some systems cannot hold.
+    path_encoding: str = "utf-8"
 
     def text(self) -> str:
         return self.head + self.repeat * self.times + self.tail
@@ -47,6 +50,7 @@ class BadCase:
     safe: SafePage | None
     generate: list[Generated]
     symlinks: list[tuple[str, str]]
+    fifos: list[str] = field(default_factory=list)  # named pipes, made like symlinks
 
 
 def read_case(folder: Path) -> BadCase:
@@ -63,6 +67,7 @@ def read_case(folder: Path) -> BadCase:
         safe=safe,
         generate=[Generated(**item) for item in spec.get("generate", [])],
         symlinks=[(item["path"], item["target"]) for item in spec.get("symlink", [])],
+        fifos=[item["path"] for item in spec.get("fifo", [])],
     )
 
 
@@ -70,10 +75,22 @@ BAD_CASES = [read_case(folder) for folder in sorted(BAD_DIR.iterdir()) if folder
 
 
 def materialise(case: BadCase, project: Path) -> Path:
-    """Copy the case to `project`, then write its generated files and symlinks."""
+    """Copy the case to `project`, then write its generated files, symlinks and pipes."""
     shutil.copytree(case.folder, project, ignore=shutil.ignore_patterns("case.toml"))
     for item in case.generate:
-        (project / "content" / item.file).write_text(item.text(), encoding="utf-8")
+        if item.path_encoding == "utf-8":
+            path = project / "content" / item.file
+            path.parent.mkdir(parents=True, exist_ok=True)  # deep folders are generated too
+            path.write_text(item.text(), encoding="utf-8")
+        else:
+            raw = os.path.join(
+                os.fsencode(project / "content"), item.file.encode(item.path_encoding)
+            )
+            os.makedirs(os.path.dirname(raw), exist_ok=True)
+            with open(raw, "wb") as file:
+                file.write(item.text().encode("utf-8"))
     for link, target in case.symlinks:
         os.symlink(target, project / link)
+    for pipe in case.fifos:
+        os.mkfifo(project / pipe)
     return project

@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import reprlib
+import stat
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,7 +16,16 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 from slugify import slugify
 
-from publisher.content.model import Article, Group, Heading, HelpCenterContent, Node, Problem
+from publisher.content.model import (
+    Article,
+    Group,
+    Heading,
+    HelpCenterContent,
+    Node,
+    Problem,
+    shown,
+    unsafe_character,
+)
 
 ARTICLE_KEYS = ("title", "slug", "description", "icon", "status", "order", "id", "aliases")
 GROUP_KEYS = ("name", "slug", "order", "id")
@@ -25,9 +36,27 @@ HEADING_SUFFIX = ".heading.yml"
 BUILD_MARKER = ".publisher-site"
 #: Plain documents no limit on a heading's text; a sidebar label longer than this is a mistake.
 MAX_HEADING_CHARS = 255
+#: Plain documents no limit on titles, names, descriptions, icons or ids either; a value
+#: longer than this is a paste gone wrong, not a title.
+MAX_TEXT_CHARS = 1000
+#: Nor on slugs: one longer than this makes URLs (and the files `pull` names after them)
+#: longer than browsers, proxies and file systems reliably take.
+MAX_SLUG_CHARS = 200
+#: Front-matter, `_group.yml` and `*.heading.yml` hold a few `key: value` lines; a settings
+#: file's size is checked before it is read, front-matter's before it is parsed.
+MAX_SETTINGS_BYTES = 64_000
+#: Groups inside groups, counted from the content folder: deeper folders are not read.
+MAX_FOLDER_DEPTH = 20
+#: Values inside values in front-matter and settings files (the file's mapping is level 1).
+MAX_YAML_DEPTH = 10
+#: Digits of a whole number in YAML: more is a mistake, and Python refuses to read (or
+#: print) numbers of more than 4300 digits.
+MAX_NUMBER_CHARS = 100
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ORDER_PREFIX_RE = re.compile(r"^(\d+)[-_.](.+)$")
-ATX_H1_RE = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
+# Only the opening of an ATX heading: the rest of the line is taken apart by hand, since a
+# regular expression for the closing `#`s backtracks quadratically over a long run of spaces.
+ATX_H1_START_RE = re.compile(r"^ {0,3}#[ \t]+")
 FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 DEFAULT_MAX_ARTICLE_BYTES = 1_000_000
 _APOSTROPHES_RE = re.compile("['`\u2018\u2019\u02bc]")
@@ -126,11 +155,15 @@ def _decode(path: Path, data: bytes, problems: list[Problem]) -> str | None:
 
 
 def _key_lines(fm_text: str) -> dict[str, int]:
+    """The line of each top-level key. By hand rather than with a regular expression, which
+    would backtrack quadratically over a long line of spaces."""
     lines: dict[str, int] = {}
     for number, line in enumerate(fm_text.split("\n"), start=1):
-        match = re.match(r"^([^\s#:][^:]*?)\s*:", line)
-        if match and match.group(1) not in lines:
-            lines[match.group(1).strip("'\"")] = number
+        head, colon, _ = line.partition(":")
+        if not colon or not head or head[0].isspace() or head[0] in "#:":
+            continue
+        key = head.rstrip().strip("'\"")
+        lines.setdefault(key, number)
     return lines
 
 
@@ -142,14 +175,94 @@ class _DuplicateKeyError(yaml.MarkedYAMLError):
         self.key = key
 
 
+class _RefusedYAMLError(yaml.MarkedYAMLError):
+    """YAML that is valid but builds more than a settings file may: anchors and references
+    (`&a`, `*a`: a few hundred bytes of them make gigabytes, the "billion laughs"), merge
+    keys, type tags, values nested too deep, numbers too long, dates that do not exist.
+    `advice` is the message for the writer; `start` the character it is about, if any."""
+
+    def __init__(self, mark: yaml.Mark | None, advice: str, start: str = "") -> None:
+        super().__init__(None, None, advice, mark)
+        self.advice = advice
+        self.start = start
+
+
+_INT_TAG = "tag:yaml.org,2002:int"
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, but a key set twice in one mapping is an error."""
+    """PyYAML's safe loader, bounded to what a writer's settings need: a key set twice in
+    one mapping, anchors and references, merge keys (`<<`), type tags (`!!binary`), nesting
+    deeper than MAX_YAML_DEPTH and numbers longer than MAX_NUMBER_CHARS are errors. What it
+    builds is then never larger than the text it reads."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        mark = event.start_mark
+        if isinstance(event, yaml.AliasEvent):
+            raise _RefusedYAMLError(
+                mark,
+                f"`*{shown(event.anchor, 40)}` refers to an anchor, and YAML anchors and "
+                "references are not allowed here: write the value out in full",
+                "*",
+            )
+        if getattr(event, "anchor", None) is not None:
+            raise _RefusedYAMLError(
+                mark,
+                f"`&{shown(event.anchor, 40)}` makes a YAML anchor, and anchors and "
+                "references are not allowed here: remove it",
+                "&",
+            )
+        if getattr(event, "tag", None) is not None:
+            raise _RefusedYAMLError(
+                mark,
+                f"`{shown(event.tag, 40)}` is a YAML type tag, and tags are not allowed here: "
+                "remove it",
+                "!",
+            )
+        if self._depth >= MAX_YAML_DEPTH:
+            raise _RefusedYAMLError(
+                mark,
+                f"values nested more than {MAX_YAML_DEPTH} levels deep: settings hold only "
+                "text, numbers and lists of them",
+            )
+        self._depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        return node
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node.tag == _INT_TAG and len(str(node.value)) > MAX_NUMBER_CHARS:
+            raise _RefusedYAMLError(
+                node.start_mark,
+                f"a number over {MAX_NUMBER_CHARS} characters long: put it in quotes if it is text",
+            )
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as error:  # a date that does not exist, say
+            raise _RefusedYAMLError(
+                node.start_mark,
+                f"YAML reads '{shown(node.value, 40)}' as a date or number, but cannot make "
+                f"one of it ({shown(error, 60)}): put it in quotes if it is text",
+            ) from None
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[tuple[str, str], yaml.Node] = {}
         for key_node, _ in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+            if not isinstance(key_node, yaml.ScalarNode):
                 continue
+            if key_node.tag.endswith(":merge"):
+                raise _RefusedYAMLError(
+                    key_node.start_mark,
+                    "`<<` merges another mapping into this one, which is not allowed here: "
+                    "write the keys out",
+                )
             first = seen.setdefault((key_node.tag, key_node.value), key_node)
             if first is not key_node:
                 raise _DuplicateKeyError(key_node.value, first.start_mark, key_node.start_mark)
@@ -160,10 +273,6 @@ def _load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader: no arbitrary objects
 
 
-# `key: value` at the start of a line: the key, and where its colon is.
-_KEY_LINE_RE = re.compile(
-    r"^(?P<indent>[ \t]*)(?P<key>[^\s:#\-\[\]{}\"'][^:]*?)[ \t]*(?P<colon>:)(?:[ \t]|$)"
-)
 # Characters that make YAML read a value as something other than text, and what it reads.
 _SPECIAL_STARTS = {
     "[": "YAML reads as the start of a list",
@@ -189,13 +298,27 @@ def _quoted(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _in_quotes(key: str, value: str, whole: bool = False) -> str:
+    """Advice to quote `value`, with the line to paste when it is short enough to show."""
+    what = f"the whole {key}" if whole else f"the {key}"
+    if len(value) > 60 or len(key) > 20 or unsafe_character(key + value) is not None:
+        return f"put {what} in quotes"
+    return f"put {what} in quotes: {key}: {_quoted(value)}"
+
+
 def _key_value(line: str) -> tuple[str, str, int] | None:
-    """(key, value as written, column of the key's colon) of a `key: value` line."""
-    match = _KEY_LINE_RE.match(line)
-    if match is None:
+    """(key, value as written, column of the key's colon) of a `key: value` line: a key
+    that starts like text, then `:` followed by a space, a tab or the end of the line. By
+    hand, as `_key_lines`."""
+    body = line.lstrip(" \t")
+    if not body or body[0].isspace() or body[0] in ":#-[]{}\"'":
         return None
-    value = line[match.end() :].strip()
-    return match.group("key").strip(), value, match.start("colon")
+    colon = body.find(":")
+    if colon < 0 or body[colon + 1 : colon + 2] not in ("", " ", "\t"):
+        return None
+    key = body[:colon].rstrip(" \t").strip()
+    value = body[colon + 1 :].strip()
+    return key, value, len(line) - len(body) + colon
 
 
 def _unclosed_quote(lines: list[str], last: int) -> tuple[int, str] | None:
@@ -203,7 +326,9 @@ def _unclosed_quote(lines: list[str], last: int) -> tuple[int, str] | None:
     a quoted value on across lines, so such a quote shows up as an error at a later line (the
     next quote it meets closes it), far from the real mistake."""
     try:
-        yaml.safe_load("\n".join(lines[:last]))
+        # Parsing only: nothing is built, so no anchor or nesting can cost anything here.
+        for _ in yaml.parse("\n".join(lines[:last]), Loader=yaml.SafeLoader):
+            pass
     except yaml.MarkedYAMLError as exc:
         mark = exc.context_mark
         if "quoted scalar" in str(exc.context or "") and mark is not None:
@@ -223,14 +348,14 @@ def _special_start(lines: list[str], index: int) -> str | None:
         return None
     if value[0] in "\"'":
         return (
-            f"the value of '{key}' starts with a quote that ends before the value does: put "
-            f"the whole {key} in quotes: {key}: {_quoted(value)}"
+            f"the value of '{shown(key, 40)}' starts with a quote that ends before the value "
+            f"does: {_in_quotes(key, value, whole=True)}"
         )
     if value[0] in _SPECIAL_STARTS:
-        shown = "a backtick" if value[0] == "`" else f"`{value[0]}`"
+        start = "a backtick" if value[0] == "`" else f"`{value[0]}`"
         return (
-            f"the value of '{key}' starts with {shown}, which {_SPECIAL_STARTS[value[0]]}: "
-            f"put the {key} in quotes: {key}: {_quoted(value)}"
+            f"the value of '{shown(key, 40)}' starts with {start}, which "
+            f"{_SPECIAL_STARTS[value[0]]}: {_in_quotes(key, value)}"
         )
     return None
 
@@ -247,9 +372,18 @@ def _explain_yaml(exc: yaml.YAMLError, lines: list[str]) -> tuple[int, str]:
     def line_of(index: int) -> str:
         return lines[index] if 0 <= index < len(lines) else ""
 
+    if isinstance(exc, _RefusedYAMLError):
+        # `title: *new* pricing` or `title: &Co`: text that YAML read as syntax.
+        parsed = _key_value(line_of(at))
+        if exc.start and parsed is not None and parsed[1][:1] in (exc.start, "!"):
+            advice = _special_start(lines, at)
+            if advice is not None:
+                return at, advice + " (YAML anchors, references and tags are not allowed here)"
+        return at, exc.advice
     if isinstance(exc, _DuplicateKeyError):
         return at, (
-            f"'{exc.key}' is set twice, on line {opened + 1} and line {at + 1}: keep one of them"
+            f"'{shown(exc.key, 40)}' is set twice, on line {opened + 1} and line {at + 1}: "
+            "keep one of them"
         )
     if "'\\t'" in problem:
         text = line_of(at)
@@ -260,7 +394,12 @@ def _explain_yaml(exc: yaml.YAMLError, lines: list[str]) -> tuple[int, str]:
         quote = line_of(opened)[opened_column : opened_column + 1] or '"'
         if "escape" in problem:
             parsed = _key_value(line_of(opened))
-            example = f": {parsed[0]}: '{parsed[1].strip(quote)}'" if parsed else ""
+            showable = (
+                parsed
+                and len(parsed[0] + parsed[1]) <= 80
+                and not unsafe_character(parsed[0] + parsed[1])
+            )
+            example = f": {parsed[0]}: '{parsed[1].strip(quote)}'" if parsed and showable else ""
             return opened, (
                 "a backslash inside double quotes starts an escape like \\n: write \\\\ "
                 f"for a backslash, or use single quotes{example}"
@@ -279,12 +418,12 @@ def _explain_yaml(exc: yaml.YAMLError, lines: list[str]) -> tuple[int, str]:
     if "flow sequence" in context or "flow mapping" in context:
         opener, closer = ("[", "]") if "sequence" in context else ("{", "}")
         parsed = _key_value(line_of(opened))
-        text_hint = (
-            f", or put the {parsed[0]} in quotes if the `{opener}` is part of the text: "
-            f"{parsed[0]}: {_quoted(parsed[1])}"
-            if parsed
-            else ""
-        )
+        text_hint = ""
+        if parsed is not None:
+            advice = _in_quotes(parsed[0], parsed[1])
+            if_text = f" if the `{opener}` is part of the text"
+            put, colon, example = advice.partition(": ")
+            text_hint = f", or {put}{if_text}{colon}{example}"
         return (
             opened,
             f"the `{opener}` on this line is never closed: end the list with `{closer}`{text_hint}",
@@ -295,8 +434,8 @@ def _explain_yaml(exc: yaml.YAMLError, lines: list[str]) -> tuple[int, str]:
         if parsed is not None and column > parsed[2]:
             key, value, _ = parsed
             return at, (
-                f"the value of '{key}' contains ': ', which YAML reads as another key: put the "
-                f"{key} in quotes: {key}: {_quoted(value)}"
+                f"the value of '{shown(key, 40)}' contains ': ', which YAML reads as another "
+                f"key: {_in_quotes(key, value)}"
             )
         if text[:1] in (" ", "\t"):
             return at, (
@@ -316,7 +455,7 @@ def _explain_yaml(exc: yaml.YAMLError, lines: list[str]) -> tuple[int, str]:
     advice = _special_start(lines, at)
     if advice is not None:
         return at, advice
-    return at, f"{problem}: check the quotes, colons and indentation of this line"
+    return at, f"{shown(problem)}: check the quotes, colons and indentation of this line"
 
 
 def _yaml_problem(path: Path, exc: yaml.YAMLError, text: str) -> Problem:
@@ -336,6 +475,18 @@ def _read_markdown(path: Path, text: str, problems: list[Problem]) -> _Source | 
         problems.append(Problem(path, 1, "front-matter is not closed: add a line `---` after it"))
         return None
     body_line = text[: len(text) - len(body)].count("\n") + 1
+    size = len(fm_text.encode("utf-8"))
+    if size > MAX_SETTINGS_BYTES:
+        # Bounds what YAML parses (in pure Python, a second for every few hundred KB).
+        problems.append(
+            Problem(
+                path,
+                1,
+                f"front-matter is {_size(size)}, over the {MAX_SETTINGS_BYTES // 1000} KB limit: "
+                "it holds a few `key: value` lines; move long text into the article",
+            )
+        )
+        return None
     try:
         meta = _load_yaml(fm_text)
     except yaml.YAMLError as exc:
@@ -356,12 +507,29 @@ def _check_keys(
     for key in meta:
         if key in known:
             continue
-        hint = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        name = str(key)
+        hint = difflib.get_close_matches(name, known, n=1, cutoff=0.6) if len(name) < 40 else []
         suggestion = f"did you mean '{hint[0]}'?" if hint else f"known keys: {', '.join(known)}"
         problems.append(
-            Problem(path, lines.get(str(key), 1), f"unknown key '{key}' ({suggestion})")
+            Problem(path, lines.get(name, 1), f"unknown key '{shown(name, 40)}' ({suggestion})")
         )
     return problems
+
+
+def _text_problem(value: str, limit: int) -> str | None:
+    """What is wrong with `value` as one line of text shown to readers (a title, a name, a
+    description), said after the key's name; None when nothing is."""
+    found = unsafe_character(value)
+    if found is not None:
+        kind = found[1]
+        if kind.startswith("a line break"):
+            return f"must be one line of text, but contains {kind}: write it on one line"
+        if kind == "a tab":
+            return "must be one line of text, but contains a tab: use a space instead"
+        return f"contains {kind}: remove it"
+    if len(value) > limit:
+        return f"is {len(value)} characters; keep it under {limit}"
+    return None
 
 
 class _Fields:
@@ -381,12 +549,20 @@ class _Fields:
     def error(self, key: str, message: str) -> None:
         self.problems.append(Problem(self.path, self.line(key), message))
 
-    def text(self, key: str) -> str | None:
+    def text(self, key: str, limit: int = MAX_TEXT_CHARS) -> str | None:
+        """The value as one line of text, without spaces or line breaks at either end (the
+        one a YAML block `>` leaves); None (with the problem recorded) when it is not text,
+        holds a line break, a control character or an invisible one, or is over `limit`."""
         value = self.meta.get(key)
         if value is None:
             return None
         if not isinstance(value, str):
             self.error(key, f"'{key}' must be text, got {_describe(value)}")
+            return None
+        value = value.strip()
+        problem = _text_problem(value, limit)
+        if problem is not None:
+            self.error(key, f"'{key}' {problem}")
             return None
         return value
 
@@ -403,26 +579,49 @@ class _Fields:
         if key in self.meta and self.meta[key] is None:  # `slug:` with nothing after it
             self.error(key, f"'{key}' is empty: write one, or remove the line to use the name")
             return None
-        value = self.text(key)
-        if value is not None and not SLUG_RE.match(value):
-            self.error(key, _bad_slug_message(value, f"'{key}'"))
+        value = self.meta.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.error(key, f"'{key}' must be text, got {_describe(value)}")
+            return None
+        problem = _slug_problem(value, f"'{key}'")
+        if problem is not None:
+            self.error(key, problem)
             return None
         return value
+
+
+# Lists and mappings in messages: a few items of a few levels, each short.
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 3, 5, 5, 40, 40
 
 
 def _describe(value: object) -> str:
     if isinstance(value, bool):
         return f"{str(value).lower()} (a yes/no value: quote it if you meant text)"
     if isinstance(value, str):
-        return repr(value)
-    return f"{type(value).__name__} {value!r}"
+        return f"'{shown(value)}'"
+    return f"{type(value).__name__} {shown(_REPR.repr(value))}"
 
 
 def _bad_slug_message(slug: str, origin: str) -> str:
     return (
-        f"invalid slug {slug!r} from {origin}: use lowercase letters a-z, digits and single "
-        "dashes, e.g. 'refund-policy'"
+        f"invalid slug '{shown(slug)}' from {origin}: use lowercase letters a-z, digits and "
+        "single dashes, e.g. 'refund-policy'"
     )
+
+
+def _slug_problem(slug: str, origin: str) -> str | None:
+    """What is wrong with a slug written in `origin`; None when it is a valid one."""
+    if not SLUG_RE.match(slug):
+        return _bad_slug_message(slug, origin)
+    if len(slug) > MAX_SLUG_CHARS:
+        return (
+            f"slug '{shown(slug, 40)}' from {origin} is {len(slug)} characters; keep it under "
+            f"{MAX_SLUG_CHARS}, as it is part of the URL"
+        )
+    return None
 
 
 def _no_slug_message(name: str, where: str) -> str:
@@ -432,8 +631,33 @@ def _no_slug_message(name: str, where: str) -> str:
     )
 
 
-def _title_from_h1(body: str) -> tuple[str | None, str]:
-    """The first ATX `# H1` outside code fences, and the body with that line blanked."""
+def _default_slug_problem(derived: str, name: str, where: str) -> str | None:
+    """What is wrong with the slug made from a file or folder name; None if nothing is."""
+    if not SLUG_RE.match(derived):
+        return _no_slug_message(name, where)
+    if len(derived) > MAX_SLUG_CHARS:
+        return (
+            f"{name} makes a slug of {len(derived)} characters, over the {MAX_SLUG_CHARS} a URL "
+            f"should have: set a shorter `slug:` {where}"
+        )
+    return None
+
+
+def _h1_text(line: str) -> str | None:
+    """The text of an ATX `# H1` line (closing `#`s dropped), None for any other line."""
+    start = ATX_H1_START_RE.match(line)
+    if start is None:
+        return None
+    text = line[start.end() :].rstrip(" \t")
+    unclosed = text.rstrip("#")
+    if unclosed != text and unclosed[-1:] in (" ", "\t") and unclosed.strip(" \t"):
+        text = unclosed.rstrip(" \t")
+    return text or None
+
+
+def _title_from_h1(body: str) -> tuple[str | None, str, int]:
+    """The first ATX `# H1` outside code fences, the body with that line blanked, and the
+    0-based line of the body it was on."""
     lines = body.split("\n")
     fence: str | None = None
     for index, line in enumerate(lines):
@@ -446,12 +670,73 @@ def _title_from_h1(body: str) -> tuple[str | None, str]:
                 fence = None
             continue
         if fence is None:
-            match = ATX_H1_RE.match(line)
-            if match:
+            text = _h1_text(line)
+            if text is not None:
                 # Blank the line rather than delete it so body line numbers stay true.
                 lines[index] = ""
-                return match.group(1).strip(), "\n".join(lines)
-    return None, body
+                return text.strip(), "\n".join(lines), index
+    return None, body, 0
+
+
+def _size(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{size / 1000:.0f} KB"
+
+
+_NOT_REGULAR = "this is not a regular file (a named pipe or a device): remove it"
+
+
+def _read_bytes(path: Path, limit: int, too_big: str) -> bytes | Problem:
+    """The bytes of the regular file at `path` when it holds at most `limit` of them; else
+    the problem, found before anything is read. `too_big` is the message for a file over
+    the limit, with `{size}` for its size. A named pipe is opened without waiting for a
+    writer (it would block the command forever) and refused, as are devices and folders."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        return Problem(path, 1, f"cannot read this file ({reason})")
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            return Problem(path, 1, "this is a folder, where a file belongs: rename it")
+        if not stat.S_ISREG(info.st_mode):
+            return Problem(path, 1, _NOT_REGULAR)
+        if info.st_size > limit:
+            return Problem(path, 1, too_big.format(size=_size(info.st_size)))
+        chunks: list[bytes] = []
+        left = limit + 1  # a file that grows while it is read is still cut off
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+        if len(data) > limit:
+            return Problem(path, 1, too_big.format(size=_size(len(data))))
+        return data
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        return Problem(path, 1, f"cannot read this file ({reason})")
+    finally:
+        os.close(fd)
+
+
+def _link_problem(path: Path, root: Path) -> Problem | None:
+    """The problem with `path` when it is a symlink that is broken, loops or leads out of
+    `root` (resolved); checked before anything behind the link is read."""
+    if not path.is_symlink():
+        return None
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return Problem(path, 1, "symlink is broken or loops; remove it")
+    if not target.is_relative_to(root):
+        return Problem(
+            path, 1, f"symlink points outside the content root (to {shown(str(target), 120)})"
+        )
+    return None
 
 
 def read_article(
@@ -462,14 +747,12 @@ def read_article(
 ) -> tuple[Article | None, list[Problem]]:
     """Parse one Markdown file into an Article (None when it cannot be used)."""
     problems: list[Problem] = []
-    size = path.stat().st_size  # before reading, so a huge file is never loaded
-    if size > max_bytes:
-        size_mb = size / 1_000_000
-        limit = max_bytes / 1_000_000
-        return None, [
-            Problem(path, 1, f"article is {size_mb:.1f} MB, over the {limit:g} MB limit; split it")
-        ]
-    text = _decode(path, path.read_bytes(), problems)
+    # The size is checked before reading, so a huge file is never loaded.
+    too_big = f"article is {{size}}, over the {max_bytes / 1_000_000:g} MB limit; split it"
+    data = _read_bytes(path, max_bytes, too_big)
+    if isinstance(data, Problem):
+        return None, [data]
+    text = _decode(path, data, problems)
     if text is None:
         return None, problems
     if not text.strip():
@@ -484,14 +767,12 @@ def read_article(
     derived_slug, prefix_order = slug_from_name(stem)
     slug = fields.slug()
     if slug is None and "slug" not in source.meta:
-        if SLUG_RE.match(derived_slug):
+        name = f"file name '{shown(path.name)}'"
+        slug_problem = _default_slug_problem(derived_slug, name, "in its front-matter")
+        if slug_problem is None:
             slug = derived_slug
         else:
-            problems.append(
-                Problem(
-                    path, 1, _no_slug_message(f"file name {path.name!r}", "in its front-matter")
-                )
-            )
+            problems.append(Problem(path, 1, slug_problem))
 
     body = source.body
     title = fields.text("title")
@@ -502,13 +783,18 @@ def read_article(
         fields.error("title", "'title' is empty")
         title = None
     elif title is None and "title" not in source.meta:
-        title, body = _title_from_h1(body)
+        title, body, h1_index = _title_from_h1(body)
         if title is None:
             problems.append(
                 Problem(
                     path, 1, "article has no title: add `title:` or start the body with `# Title`"
                 )
             )
+        else:
+            h1_problem = _text_problem(title, MAX_TEXT_CHARS)
+            if h1_problem is not None:
+                problems.append(Problem(path, source.body_line + h1_index, f"title {h1_problem}"))
+                title = None
     if not body.strip() and title is not None:
         problems.append(Problem(path, 1, "article has no content: write its text below the title"))
 
@@ -522,10 +808,15 @@ def read_article(
         if not isinstance(raw_aliases, list):
             fields.error("aliases", "'aliases' must be a list of earlier slugs, e.g. [old-slug]")
         for alias in raw_aliases if isinstance(raw_aliases, list) else []:
-            if isinstance(alias, str) and SLUG_RE.match(alias):
+            alias_problem = (
+                _slug_problem(alias, "'aliases'")
+                if isinstance(alias, str)
+                else _bad_slug_message(_REPR.repr(alias), "'aliases'")
+            )
+            if alias_problem is None:
                 aliases.append(alias)
             else:
-                fields.error("aliases", _bad_slug_message(str(alias), "'aliases'"))
+                fields.error("aliases", alias_problem)
 
     order = fields.integer("order")
     description = fields.text("description")
@@ -557,7 +848,16 @@ def read_article(
 def _read_settings(path: Path, keys: tuple[str, ...], problems: list[Problem]) -> _Source | None:
     """A small YAML settings file (`_group.yml`, `*.heading.yml`) as a `_Source` whose meta
     is a mapping; None (with the problem recorded) when it cannot be read as one."""
-    text = _decode(path, path.read_bytes(), problems)
+    data = _read_bytes(
+        path,
+        MAX_SETTINGS_BYTES,
+        f"{shown(path.name)} is {{size}}, over the {MAX_SETTINGS_BYTES // 1000} KB limit for "
+        "a settings file, which holds a few `key: value` lines",
+    )
+    if isinstance(data, Problem):
+        problems.append(data)
+        return None
+    text = _decode(path, data, problems)
     if text is None:
         return None
     try:
@@ -566,7 +866,7 @@ def _read_settings(path: Path, keys: tuple[str, ...], problems: list[Problem]) -
         problems.append(_yaml_problem(path, exc, text))
         return None
     if loaded is not None and not isinstance(loaded, dict):
-        problems.append(Problem(path, 1, f"{path.name} must be a mapping of `key: value`"))
+        problems.append(Problem(path, 1, f"{shown(path.name)} must be a mapping of `key: value`"))
         return None
     meta = loaded or {}
     source = _Source(meta, _key_lines(text), "", 1)
@@ -574,13 +874,20 @@ def _read_settings(path: Path, keys: tuple[str, ...], problems: list[Problem]) -
     return source
 
 
-def read_group(folder: Path, rel_path: str) -> tuple[Group | None, list[Problem]]:
-    """A folder's group settings: `_group.yml` when present, else from the folder name."""
+def read_group(
+    folder: Path, rel_path: str, root: Path | None = None
+) -> tuple[Group | None, list[Problem]]:
+    """A folder's group settings: `_group.yml` when present, else from the folder name.
+    With `root` (resolved), a `_group.yml` that is a symlink is followed only when it stays
+    inside it: nothing from outside the content is read, so none of it shows in an error."""
     problems: list[Problem] = []
     derived_slug, prefix_order = slug_from_name(folder.name)
     config = folder / GROUP_FILE
     source = _Source({}, {}, "", 1)
-    if config.is_file():
+    if os.path.lexists(config):
+        link_problem = _link_problem(config, root) if root is not None else None
+        if link_problem is not None:
+            return None, [link_problem]
         read = _read_settings(config, GROUP_KEYS, problems)
         if read is None:
             return None, problems
@@ -589,14 +896,12 @@ def read_group(folder: Path, rel_path: str) -> tuple[Group | None, list[Problem]
     fields = _Fields(config, source, problems)
     slug = fields.slug()
     if slug is None and "slug" not in meta:
-        if SLUG_RE.match(derived_slug):
+        folder_name = f"folder name '{shown(folder.name)}'"
+        slug_problem = _default_slug_problem(derived_slug, folder_name, f"in {GROUP_FILE}")
+        if slug_problem is None:
             slug = derived_slug
         else:
-            problems.append(
-                Problem(
-                    config, 1, _no_slug_message(f"folder name {folder.name!r}", f"in {GROUP_FILE}")
-                )
-            )
+            problems.append(Problem(config, 1, slug_problem))
     name = fields.text("name")
     if name is not None and not name.strip():
         fields.error("name", "'name' is empty")
@@ -628,24 +933,26 @@ def read_heading(path: Path, rel_path: str) -> tuple[Heading | None, list[Proble
             Problem(
                 path,
                 1,
-                f"invalid heading file name {path.name!r}: it has no letter or digit to name "
-                f"the heading by; rename it like '02-advanced{HEADING_SUFFIX}'",
+                f"invalid heading file name '{shown(path.name)}': it has no letter or digit to "
+                f"name the heading by; rename it like '02-advanced{HEADING_SUFFIX}'",
+            )
+        )
+    elif len(slug) > MAX_SLUG_CHARS:
+        problems.append(
+            Problem(
+                path,
+                1,
+                f"heading file name '{shown(path.name)}' is too long to name the heading by "
+                f"({len(slug)} characters as a slug, over {MAX_SLUG_CHARS}): shorten it",
             )
         )
     source = _read_settings(path, HEADING_KEYS, problems)
     if source is None:
         return None, problems
     fields = _Fields(path, source, problems)
-    title = fields.text("title")
-    if title is not None:
-        if not title.strip():
-            fields.error("title", "'title' is empty")
-        elif not title.isprintable():  # line breaks and control characters
-            fields.error("title", "'title' must be one line of text, without control characters")
-        elif len(title) > MAX_HEADING_CHARS:
-            fields.error(
-                "title", f"'title' is {len(title)} characters; keep it under {MAX_HEADING_CHARS}"
-            )
+    title = fields.text("title", limit=MAX_HEADING_CHARS)
+    if title is not None and not title:
+        fields.error("title", "'title' is empty")
     order = fields.integer("order")
     pinned_id = fields.text("id")
     if pinned_id is not None and not pinned_id.strip():
@@ -704,20 +1011,32 @@ class _Walker:
         """Follows a symlink and reports it when it leaves the root or loops."""
         if not entry.is_symlink():
             return True
-        path = Path(entry.path)
-        try:
-            target = path.resolve(strict=True)
-        except (OSError, RuntimeError):
-            self.problems.append(Problem(path, 1, "symlink is broken or loops; remove it"))
-            return False
-        if not target.is_relative_to(self.root):
-            self.problems.append(
-                Problem(path, 1, f"symlink points outside the content root (to {target})")
-            )
+        problem = _link_problem(Path(entry.path), self.root)
+        if problem is not None:
+            self.problems.append(problem)
             return False
         return True
 
-    def folder(self, folder: Path, rel: str, parent: Group | None) -> list[Node]:
+    def named_safely(self, entry: os.DirEntry[str], path: Path) -> bool:
+        """Reports a file or folder whose name cannot be shown or published: not UTF-8 (a
+        Latin-1 `café.md` from an old archive), or holding a line break, a control
+        character, a bidirectional override or an invisible character."""
+        found = unsafe_character(entry.name)
+        if found is None:
+            return True
+        kind = "folder" if entry.is_dir() else "file"
+        if found[1].startswith("a character that is not valid Unicode"):
+            message = (
+                f"{kind} name is not valid UTF-8 (old archives often have Latin-1 names): rename it"
+            )
+        else:
+            message = f"{kind} name contains {found[1]}: rename it"
+        if kind == "folder":
+            message += "; nothing in it was read"
+        self.problems.append(Problem(path, 1, message))
+        return False
+
+    def folder(self, folder: Path, rel: str, parent: Group | None, depth: int = 0) -> list[Node]:
         real = folder.resolve()
         if real in self.visited:
             self.problems.append(
@@ -736,17 +1055,30 @@ class _Walker:
             self.problems.append(Problem(folder, 1, f"cannot read this folder ({reason})"))
             return []
         for entry in entries:
-            if is_ignored_name(entry.name) or not self.inside_root(entry):
+            path = folder / entry.name
+            if (
+                is_ignored_name(entry.name)
+                or not self.named_safely(entry, path)
+                or not self.inside_root(entry)
+                or entry.name == GROUP_FILE  # read (and checked) by `read_group`
+            ):
                 continue
-            if entry.is_dir() and os.path.exists(os.path.join(entry.path, BUILD_MARKER)):
+            is_dir = entry.is_dir()
+            if is_dir and os.path.exists(os.path.join(entry.path, BUILD_MARKER)):
                 continue  # a site `build` wrote (content without a project keeps it inside)
             entry_rel = f"{rel}/{entry.name}" if rel else entry.name
-            path = folder / entry.name
-            if entry.is_dir():
-                group = self.group(path, entry_rel, parent)
+            lower = entry.name.lower()
+            if lower.endswith(HEADING_SUFFIX) and is_dir:
+                self.problems.append(
+                    Problem(path, 1, "a folder named like a heading file: rename it")
+                )
+            elif is_dir:
+                group = self.group(path, entry_rel, parent, depth + 1)
                 if group is not None:
                     nodes.append(group)
-            elif entry.name.lower().endswith(".md") and entry.is_file():
+            elif lower.endswith((".md", HEADING_SUFFIX)) and not entry.is_file():
+                self.problems.append(Problem(path, 1, _NOT_REGULAR))
+            elif lower.endswith(".md"):
                 if self.memo is not None:
                     article, problems = self.memo.read(path, entry_rel, self.max_bytes, entry)
                 else:
@@ -755,7 +1087,7 @@ class _Walker:
                 if article is not None:
                     article.group = parent
                     nodes.append(article)
-            elif entry.name.lower().endswith(HEADING_SUFFIX) and entry.is_file():
+            elif lower.endswith(HEADING_SUFFIX):
                 heading, problems = read_heading(path, entry_rel)
                 self.problems += problems
                 if heading is not None:
@@ -764,12 +1096,24 @@ class _Walker:
         nodes.sort(key=lambda node: node.sort_key)
         return nodes
 
-    def group(self, folder: Path, rel: str, parent: Group | None) -> Group | None:
-        group, problems = read_group(folder, rel)
+    def group(self, folder: Path, rel: str, parent: Group | None, depth: int) -> Group | None:
+        if depth > MAX_FOLDER_DEPTH:
+            # Also keeps the walk (and everything that walks the groups after it) far from
+            # Python's recursion limit, whatever the folders hold.
+            self.problems.append(
+                Problem(
+                    folder,
+                    1,
+                    f"folders nest {depth} deep here, and groups nest at most "
+                    f"{MAX_FOLDER_DEPTH} deep: move this folder higher up (nothing in it was read)",
+                )
+            )
+            return None
+        group, problems = read_group(folder, rel, self.root)
         self.problems += problems
         probe = group or Group(path=folder, rel_path=rel, slug="", name="")
         probe.parent = parent
-        children = self.folder(folder, rel, probe)
+        children = self.folder(folder, rel, probe, depth)
         # A folder with no articles anywhere below it (e.g. `images/`) is not a group,
         # unless `_group.yml` says it is one.
         # Headings alone do not make a folder a group either: they label articles.

@@ -3,11 +3,91 @@
 from __future__ import annotations
 
 import contextlib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 Status = Literal["published", "draft"]
+
+#: The longest value `shown` puts into a message before cutting it with an ellipsis.
+SHOWN_CHARS = 80
+#: The longest message `Problem.format` prints: a last bound, whatever a message quotes.
+MAX_MESSAGE_CHARS = 1000
+
+# Invisible characters with no use in a title or a name (zero-width space, word joiner,
+# invisible operators, zero-width no-break space). The zero-width joiner and non-joiner
+# (U+200D, U+200C) are not among them: emoji sequences and Persian or Indic text need them.
+_INVISIBLE = frozenset("\u200b\u2060\u2061\u2062\u2063\u2064\ufeff")
+# Bidirectional embeddings, overrides and isolates: they make text show in another order
+# than it is stored ("Trojan Source"). The marks U+200E, U+200F and U+061C stay allowed.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def unsafe_character(text: str) -> tuple[int, str] | None:
+    """(index, what it is) of the first character in `text` that must not be in a title, a
+    name or anything else printed on one line: line breaks, tabs, control characters (NUL,
+    ESC), bidirectional overrides, invisible characters, and lone surrogates (a file name
+    that is not UTF-8, or a `\\ud800` escape in YAML); None when there is none."""
+    for index, char in enumerate(text):
+        if char.isprintable() or char == " ":
+            continue
+        kind = _kind(char)
+        if kind is not None:
+            return index, kind
+    return None
+
+
+def _kind(char: str) -> str | None:
+    code = f"U+{ord(char):04X}"
+    if char in _LINE_BREAKS:
+        return f"a line break ({code})"
+    if char == "\t":
+        return "a tab"
+    category = unicodedata.category(char)
+    if category == "Cc":
+        return f"a control character ({code})"
+    if category == "Cs":
+        return f"a character that is not valid Unicode ({code})"
+    if char in _BIDI_CONTROLS:
+        return (
+            f"a bidirectional override ({code}), which makes text show in another order "
+            "than it is written"
+        )
+    if char in _INVISIBLE:
+        return f"an invisible character ({code})"
+    return None
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    if char in "\n\r\t":
+        return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}[char]
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}"
+
+
+def escaped(text: str) -> str:
+    """`text` safe to print on one line: every character `unsafe_character` names is
+    written as an escape (`\\n`, `\\x1b`, `\\u202e`; a byte of a name that is not UTF-8
+    as `\\xe9`), so nothing printed can break a line, colour a terminal, reorder text or
+    fail to encode."""
+    if unsafe_character(text) is None:
+        return text
+    return "".join(_escape(char) if _kind(char) else char for char in text)
+
+
+def shown(value: object, limit: int = SHOWN_CHARS) -> str:
+    """A value from the content as a message quotes it: escaped, and cut to `limit`
+    characters with an ellipsis, so a 1 MB title is never echoed whole."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > limit:
+        return escaped(text[:limit]) + "…"
+    return escaped(text)
 
 
 @dataclass(frozen=True, order=True)
@@ -20,12 +100,15 @@ class Problem:
     severity: Literal["error", "warning"] = "error"
 
     def format(self, relative_to: Path | None = None) -> str:
-        shown = self.path
+        where = self.path
         if relative_to is not None:
             with contextlib.suppress(ValueError):
-                shown = self.path.relative_to(relative_to)
+                where = self.path.relative_to(relative_to)
         prefix = "" if self.severity == "error" else "warning: "
-        return f"{shown}:{self.line}: {prefix}{self.message}"
+        message = escaped(self.message)
+        if len(message) > MAX_MESSAGE_CHARS:
+            message = message[:MAX_MESSAGE_CHARS] + "…"
+        return f"{escaped(str(where))}:{self.line}: {prefix}{message}"
 
 
 @dataclass
@@ -138,12 +221,11 @@ class HelpCenterContent:
     def walk(self) -> list[Node]:
         """Every node, depth first, in navigation order."""
         out: list[Node] = []
-
-        def visit(nodes: list[Node]) -> None:
-            for node in nodes:
-                out.append(node)
-                if isinstance(node, Group):
-                    visit(node.children)
-
-        visit(self.top)
+        # A stack rather than recursion: how deep groups nest never meets Python's limit.
+        stack = list(reversed(self.top))
+        while stack:
+            node = stack.pop()
+            out.append(node)
+            if isinstance(node, Group):
+                stack.extend(reversed(node.children))
         return out
