@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,14 @@ from typing import Any
 
 import yaml
 
-from publisher.content.loader import GROUP_FILE, HEADING_SUFFIX, SLUG_RE, slug_from_name
+from publisher import safe_write
+from publisher.content.loader import (
+    GROUP_FILE,
+    HEADING_SUFFIX,
+    MAX_SLUG_CHARS,
+    SLUG_RE,
+    slug_from_name,
+)
 from publisher.errors import RefusedError, UsageError
 from publisher.html_to_markdown import html_to_markdown
 from publisher.plain import HEADING, IndexEntry, PlainClient, RemoteArticle, RemoteGroup
@@ -27,6 +35,10 @@ from publisher.sync.state import RemoteState, read_remote
 # An article whose HTML is empty still needs a body that `check` accepts; a comment is one,
 # and the sanitiser removes it, so publishing sends the same empty HTML back.
 EMPTY_BODY = "<!-- This article is empty in Plain: write its content here. -->\n"
+#: The longest file or folder name `pull` makes from a slug (before its numeric prefix and
+#: suffix): file systems take 255 bytes a name, and a slug may be longer. The front-matter
+#: (or `_group.yml`) keeps the whole slug.
+MAX_STEM_CHARS = 100
 
 
 class PullError(UsageError):
@@ -77,7 +89,7 @@ class Layout:
 
 def _file_stem(slug: str) -> str:
     stem = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-")
-    return stem or "untitled"
+    return stem[:MAX_STEM_CHARS].rstrip("-") or "untitled"
 
 
 def _group_parents(remote: RemoteState) -> dict[str, str | None]:
@@ -228,7 +240,7 @@ def pull_files(remote: RemoteState) -> tuple[dict[str, str], Layout, list[str]]:
     for article_id, path in layout.article_files.items():
         article = remote.article_by_id[article_id]
         meta = _front_matter(article, path)
-        if not SLUG_RE.match(article.slug):
+        if not SLUG_RE.match(article.slug) or len(article.slug) > MAX_SLUG_CHARS:
             layout.warnings.append(
                 f"{path}: Plain's slug '{article.slug}' is not one `publisher check` accepts; "
                 "change it before publishing"
@@ -248,31 +260,53 @@ def write_files(
     on_write: Callable[[Path], None] | None = None,
 ) -> tuple[list[Path], list[Path]]:
     """Write `files` under `dest`: (written, overwritten). Without `force`, raises
-    PullConflictError before writing anything if any of them exists."""
+    PullConflictError before writing anything if any of them exists.
+
+    Nothing is written through a link under `dest` (`dest` itself, the folder the user
+    chose, may be one): a folder on the way that is a link, wherever it points, or a file,
+    pipe or device where a folder or file must go, is a PullError before anything is
+    written, forced or not. A file that is itself a link counts as existing; `force`
+    replaces the link with the file, never writing through it."""
     if dest.exists() and not dest.is_dir():
         raise PullError(f"{dest} is a file, not a folder")
-    targets = [(dest / rel, text) for rel, text in sorted(files.items())]
-    existing = [path for path, _ in targets if path.exists() or path.is_symlink()]
-    for path, _ in targets:
-        folder = path.parent
-        while folder != dest and folder != folder.parent:
-            if folder.exists() and not folder.is_dir():
-                raise PullError(f"{folder} is a file where the pull needs a folder")
-            folder = folder.parent
-        if path.is_dir():
+    targets = [(rel, dest / rel, text) for rel, text in sorted(files.items())]
+    existing: list[Path] = []
+    for rel, path, _ in targets:
+        try:
+            safe_write.check_parents(dest, rel)
+        except safe_write.UnsafePath as unsafe:
+            raise _unsafe_destination(dest, unsafe) from None
+        try:
+            mode = path.lstat().st_mode
+        except FileNotFoundError:
+            continue
+        if stat.S_ISDIR(mode):
             raise PullError(f"{path} is a folder where the pull needs a file")
+        if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+            raise _unsafe_destination(dest, safe_write.UnsafePath(path, safe_write.NOT_A_FILE))
+        existing.append(path)
     if existing and not force:
         raise PullConflictError(existing[0], len(existing))
+    dest.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for path, text in targets:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.is_symlink():
-            path.unlink()
-        path.write_text(text, encoding="utf-8", newline="\n")
+    for rel, path, text in targets:
+        try:
+            safe_write.write_file(dest, rel, text.encode("utf-8"))
+        except safe_write.UnsafePath as unsafe:  # appeared since the check
+            raise _unsafe_destination(dest, unsafe) from None
         written.append(path)
         if on_write is not None:
             on_write(path)
     return written, existing
+
+
+def _unsafe_destination(dest: Path, unsafe: safe_write.UnsafePath) -> PullError:
+    if unsafe.reason == safe_write.NOT_A_FOLDER:
+        return PullError(f"{unsafe.path} is a file where the pull needs a folder")
+    return PullError(
+        f"{unsafe.path}: {unsafe.reason}. `pull` writes only real files and folders inside "
+        f"{dest}: remove it, or pull into another folder"
+    )
 
 
 def pull_help_center(

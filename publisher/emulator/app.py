@@ -56,6 +56,7 @@ def create_app(
     download_urls: DownloadUrls = DownloadUrls.OPAQUE,
     extra_index_types: Sequence[str] = (),
     extra_article_statuses: Sequence[str] = (),
+    person_keys: Mapping[str, str] | None = None,
 ) -> EmulatorApp:
     """Build the emulator over a SQLite file (``None``: in memory).
 
@@ -64,7 +65,8 @@ def create_app(
     are on ``app.emulator.help_center_ids``. ``key_permissions`` gives keys their own
     permission sets (a key named there is accepted even if not in ``api_keys``); every other
     key has ``permissions.DEFAULT_PERMISSIONS``. Permissions are configuration, set anew at
-    each start, not stored.
+    each start, not stored. ``person_keys`` (key -> full name) are keys that act as a person
+    editing in Plain's app: their changes are made by a ``UserActor``.
     """
     schema = load_schema(extra_index_types, extra_article_statuses)  # first: may refuse names
     store = Store(db_path)
@@ -79,6 +81,8 @@ def create_app(
     keys = list(dict.fromkeys([*api_keys, *permissions]))
     for key in keys:
         service.ensure_api_key(key)
+    for key, name in (person_keys or {}).items():
+        service.ensure_person_key(key, name)
     names = list(help_centers)
     if not names and not store.help_centers():
         names = [DEFAULT_HELP_CENTER]

@@ -64,6 +64,19 @@ def _key_permissions(
     return found
 
 
+def _person_keys(_: click.Context, __: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for value in values:
+        key, _sep, name = value.partition("=")
+        key, name = key.strip(), " ".join(name.split())
+        if not key or not name:
+            raise click.BadParameter(f"{value!r}: give KEY=Full Name, e.g. key_grace=Grace Hopper")
+        if key in found:
+            raise click.BadParameter(f"the person key {key} is given twice")
+        found[key] = name
+    return found
+
+
 @click.command("emulator")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
@@ -92,6 +105,15 @@ def _key_permissions(
     multiple=True,
     metavar="KEY",
     help=f"API key to accept (repeatable; default {DEFAULT_API_KEY}).",
+)
+@click.option(
+    "--person-key",
+    "person_keys",
+    multiple=True,
+    callback=_person_keys,
+    metavar="KEY=FULL NAME",
+    help="A key that acts as a person editing in Plain's app (repeatable): what it changes is"
+    " last updated by that user, as hand edits are.",
 )
 @click.option(
     "--key-permissions",
@@ -176,6 +198,7 @@ def emulator(
     db: str | None,
     help_centers: tuple[str, ...],
     api_keys: tuple[str, ...],
+    person_keys: dict[str, str],
     key_permissions: dict[str, frozenset[str]],
     latency_ms: int,
     fail_rate: float | None,
@@ -223,6 +246,7 @@ def emulator(
             download_urls=DownloadUrls(download_urls),
             extra_index_types=extra_index_types,
             extra_article_statuses=extra_article_statuses,
+            person_keys=person_keys,
         )
     except ValueError as error:
         sock.close()

@@ -9,6 +9,7 @@ from email.parser import BytesParser
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from publisher.emulator.bodies import BadContentLength, BodyTooLarge, read_bounded
 from publisher.emulator.files import Download, UploadRejected, WorkspaceFiles
 
 
@@ -19,7 +20,10 @@ def _parse_form(content_type: str, body: bytes) -> tuple[dict[str, str], bytes |
     size, and saves the server a multipart dependency.
     """
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
-    message = BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    try:
+        message = BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    except RecursionError:  # parts nested in parts, thousands deep
+        raise UploadRejected(400, "The form nests parts too deeply") from None
     if not isinstance(message, EmailMessage) or not message.is_multipart():
         raise UploadRejected(400, "Expected a multipart/form-data body")
     fields: dict[str, str] = {}
@@ -41,6 +45,9 @@ class FileRoutes:
         self.files = files
 
     async def upload(self, request: Request) -> Response:
+        """Anyone can reach this route, so everything that needs no body is checked before
+        any of it is read: the file id, that it awaits an upload, the form's content type
+        and the declared length. The body is then read with a bound."""
         content_type = request.headers.get("content-type", "")
         try:
             limit = self.files.upload_body_limit(request.path_params["file_id"])
@@ -80,27 +87,28 @@ def _file_response(found: Download | None) -> Response:
     return Response(
         found.content,
         media_type=found.file.file_mime_type,
-        headers={"Cache-Control": "no-store"},
+        headers={"Cache-Control": "no-store", **_DOWNLOAD_HEADERS},
     )
+
+
+# An uploaded file is served from the emulator's own origin, as the type it was named with:
+# an SVG or HTML file with a script in it, opened directly, must not run it there.
+_DOWNLOAD_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; img-src 'self' data:; "
+    "style-src 'unsafe-inline'; sandbox",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 async def _bounded_body(request: Request, limit: int) -> bytes:
     """The request body, refused (413) as soon as it is known to exceed ``limit`` bytes: by
     its Content-Length before reading anything, else while it streams in."""
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        if not declared.isdigit():
-            raise UploadRejected(400, "Invalid Content-Length")
-        if int(declared) > limit:
-            raise UploadRejected(413, _too_large(limit))
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise UploadRejected(413, _too_large(limit))
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return await read_bounded(request, limit)
+    except BadContentLength:
+        raise UploadRejected(400, "Invalid Content-Length") from None
+    except BodyTooLarge:
+        raise UploadRejected(413, _too_large(limit)) from None
 
 
 def _too_large(limit: int) -> str:

@@ -159,27 +159,43 @@ class WorkspaceFiles:
 
     def upload_body_limit(self, file_id: str) -> int:
         """The most bytes an upload body for this file may have; UploadRejected if none may
-        come. Lets the route refuse an oversized body before reading it."""
+        come: no such file, or its upload URL has expired. Lets the route refuse a body
+        before reading any of it."""
         file = self.store.workspace_file(file_id)
         if file is None:
             raise UploadRejected(404, "No such upload")
+        self._check_open(file)
         return min(file.size_bytes, MAX_FILE_BYTES) + UPLOAD_FORM_OVERHEAD
 
+    def _check_open(self, file: WorkspaceFile) -> None:
+        if self._clock() > file.upload_expires_at.millis:
+            raise UploadRejected(403, "The upload URL has expired")
+
     def accept_upload(self, file_id: str, fields: Mapping[str, str], content: bytes) -> None:
+        """Store the file's bytes. The same bytes again (a client retrying an upload whose
+        answer it lost) are accepted; other bytes for a file already uploaded are refused
+        (409), since its download URL promises what it serves."""
         file = self.store.workspace_file(file_id)
         if file is None:
             raise UploadRejected(404, "No such upload")
         for pair in self.upload_form_data(file):
             if fields.get(pair["key"]) != pair["value"]:
                 raise UploadRejected(403, f"Form field {pair['key']} is missing or altered")
-        if self._clock() > file.upload_expires_at.millis:
-            raise UploadRejected(403, "The upload URL has expired")
+        self._check_open(file)
         if len(content) != file.size_bytes:
             raise UploadRejected(
                 400,
                 f"The file has {len(content)} bytes but fileSizeBytes was {file.size_bytes}",
             )
         with self.store.transaction():
+            if file.uploaded:
+                if self.store.file_content(file_id) != content:
+                    raise UploadRejected(
+                        409,
+                        "This file has been uploaded already, with other bytes; ask for a new"
+                        " upload URL (createWorkspaceFileUploadUrl) for other content",
+                    )
+                return
             self.store.store_file_content(file_id, content, self._clock())
 
     def download_url(self, file: WorkspaceFile, base_url: str) -> dict[str, object] | None:

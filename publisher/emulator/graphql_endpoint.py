@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import sys
+import threading
+import traceback
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
@@ -21,14 +24,17 @@ from graphql import (
     parse,
     validate,
 )
-from starlette.requests import Request
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from publisher.emulator import connection
+from publisher.emulator.bodies import BadContentLength, BodyTooLarge, read_bounded
 from publisher.emulator.faults import FaultInjector, FaultKind
 from publisher.emulator.files import WorkspaceFiles
 from publisher.emulator.helpcenter import HelpCenterService
+from publisher.emulator.limits import MAX_BODY_BYTES, MAX_TOKENS, check_limits
 from publisher.emulator.models import Actor
 from publisher.emulator.permissions import DEFAULT_PERMISSIONS
 from publisher.emulator.resolvers import RequestContext, bind, default_field_resolver
@@ -81,9 +87,17 @@ def _errors(
 
 
 class _BadRequest(Exception):
-    def __init__(self, errors: list[dict[str, Any]]) -> None:
+    """A request refused before it runs: HTTP 400 (or ``status``) with GraphQL ``errors``,
+    each with ``extensions.code``."""
+
+    def __init__(self, errors: list[dict[str, Any]], status: int = 400) -> None:
         super().__init__(errors[0]["message"])
         self.errors = errors
+        self.status = status
+
+
+def _bad_request(message: str, code: str = "BAD_REQUEST", status: int = 400) -> _BadRequest:
+    return _BadRequest([{"message": message, "extensions": {"code": code}}], status)
 
 
 _DOCUMENT_CACHE_SIZE = 256
@@ -99,7 +113,12 @@ def _graphql_errors(errors: list[GraphQLError], code: str) -> _BadRequest:
 
 
 class GraphQLEndpoint:
-    """An ASGI endpoint rather than a request handler, because one fault sends no response."""
+    """An ASGI endpoint rather than a request handler, because one fault sends no response.
+
+    Parsing, validating and executing run in a worker thread, so a heavy request never
+    holds up the event loop (the web view, uploads, other requests); the store serialises
+    what must not interleave. Every request is bounded first (see ``limits``).
+    """
 
     def __init__(
         self,
@@ -116,10 +135,19 @@ class GraphQLEndpoint:
         #: Keys whose permissions were named; every other key has DEFAULT_PERMISSIONS.
         self.key_permissions = dict(key_permissions or {})
         self._documents: dict[str, DocumentNode] = {}
+        self._documents_lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        response = await self._respond(request)
+        try:
+            response = await self._respond(request)
+        except ClientDisconnect:  # gone while its body was read: no one to answer
+            return
+        except Exception:  # a bug in the emulator: say so in GraphQL's shape, log it
+            traceback.print_exc(file=sys.stderr)
+            response = _errors(
+                500, "Internal server error (a bug in the emulator: see its log)", "INTERNAL"
+            )
         if response is not None:
             await response(scope, receive, send)
 
@@ -134,9 +162,12 @@ class GraphQLEndpoint:
             )
         actor, permissions = authenticated
         try:
-            document, variables, operation_name, is_mutation = self._prepare(await request.body())
+            body = await self._body(request)
+            document, variables, operation_name, is_mutation = await run_in_threadpool(
+                self._prepare, body
+            )
         except _BadRequest as bad:
-            return JSONResponse({"errors": bad.errors}, status_code=400)
+            return JSONResponse({"errors": bad.errors}, status_code=bad.status)
 
         fault = self.faults.draw(is_mutation)
         if fault is FaultKind.RATE_LIMIT:
@@ -177,6 +208,24 @@ class GraphQLEndpoint:
             base_url=str(request.base_url).rstrip("/"),
             permissions=permissions,
         )
+        response = await run_in_threadpool(
+            self._execute, document, variables, operation_name, context
+        )
+        if fault is FaultKind.LOST_RESPONSE:
+            # The mutation has committed; the client must not learn that it did.
+            if self.faults.lose_by_disconnect() and await self._drop(request):
+                return None
+            return _errors(500, "Internal server error (injected by the emulator)", "INTERNAL")
+        return response
+
+    def _execute(
+        self,
+        document: DocumentNode,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        context: RequestContext,
+    ) -> Response:
+        """Run the operation and encode the answer (both can be heavy: in a worker thread)."""
         result = execute_sync(
             self.schema,
             document,
@@ -185,17 +234,23 @@ class GraphQLEndpoint:
             context_value=context,
             field_resolver=default_field_resolver,
         )
-        if fault is FaultKind.LOST_RESPONSE:
-            # The mutation has committed; the client must not learn that it did.
-            if self.faults.lose_by_disconnect() and await self._drop(request):
-                return None
-            return _errors(500, "Internal server error (injected by the emulator)", "INTERNAL")
         if result.data is None and result.errors and all(e.path is None for e in result.errors):
             # Nothing ran (bad variables): a request error, as for validation failures.
             # Errors from resolvers carry a path and stay in a 200 answer.
             request_error = _graphql_errors(result.errors, "BAD_USER_INPUT")
             return JSONResponse({"errors": request_error.errors}, status_code=400)
         return JSONResponse(result.formatted)
+
+    @staticmethod
+    async def _body(request: Request) -> bytes:
+        try:
+            return await read_bounded(request, MAX_BODY_BYTES)
+        except BodyTooLarge:
+            raise _bad_request(
+                f"The request body is larger than {MAX_BODY_BYTES} bytes", status=413
+            ) from None
+        except BadContentLength:
+            raise _bad_request("Invalid Content-Length") from None
 
     @staticmethod
     async def _drop(request: Request) -> bool:
@@ -207,6 +262,9 @@ class GraphQLEndpoint:
         key = key.strip()
         if scheme.lower() != "bearer" or not key:
             return None
+        person = self.service.store.person_for_key(key)
+        if person is not None:  # a person in the app may do everything the emulator serves
+            return Actor(person), DEFAULT_PERMISSIONS
         user_id = self.service.store.machine_user_for_key(key)
         if user_id is None:
             return None
@@ -214,38 +272,53 @@ class GraphQLEndpoint:
 
     def _checked_document(self, query: str) -> DocumentNode:
         """Parsed and validated once per query text: clients send the same few operations
-        over and over, and validation costs more than running them."""
-        cached = self._documents.get(query)
+        over and over, and validation costs more than running them. The limits are checked
+        between the two, so validation never sees an unbounded document."""
+        with self._documents_lock:
+            cached = self._documents.get(query)
         if cached is not None:
             return cached
         try:
-            document = parse(query)
+            document = parse(query, max_tokens=MAX_TOKENS)
         except GraphQLError as error:
             raise _graphql_errors([error], "GRAPHQL_PARSE_FAILED") from None
-        problems = validate(self.schema, document)
+        except RecursionError:
+            raise _bad_request(
+                "The query nests too deeply to be parsed", "GRAPHQL_PARSE_FAILED"
+            ) from None
+        problems = check_limits(self.schema, document, None, cost=False)
+        if not problems:
+            problems = validate(self.schema, document)
         if problems:
             raise _graphql_errors(problems, "GRAPHQL_VALIDATION_FAILED")
-        if len(self._documents) >= _DOCUMENT_CACHE_SIZE:
-            self._documents.pop(next(iter(self._documents)))
-        self._documents[query] = document
+        with self._documents_lock:
+            if len(self._documents) >= _DOCUMENT_CACHE_SIZE:
+                self._documents.pop(next(iter(self._documents)))
+            self._documents[query] = document
         return document
 
     def _prepare(self, body: bytes) -> tuple[Any, dict[str, Any] | None, str | None, bool]:
         try:
             payload = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise _BadRequest([{"message": "The request body is not JSON"}]) from None
+        except (ValueError, UnicodeDecodeError):  # JSONDecodeError, or a 5,000-digit number
+            raise _bad_request("The request body is not JSON") from None
+        except RecursionError:
+            raise _bad_request("The request body nests JSON too deeply") from None
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
-            raise _BadRequest([{"message": "The request body must have a string `query`"}])
+            raise _bad_request("The request body must have a string `query`")
         variables = payload.get("variables")
         operation_name = payload.get("operationName")
         if variables is not None and not isinstance(variables, dict):
-            raise _BadRequest([{"message": "`variables` must be an object"}])
+            raise _bad_request("`variables` must be an object")
         if operation_name is not None and not isinstance(operation_name, str):
-            raise _BadRequest([{"message": "`operationName` must be a string"}])
+            raise _bad_request("`operationName` must be a string")
         document = self._checked_document(payload["query"])
+        # The page sizes the variables give decide the cost; the rest was checked above.
+        problems = check_limits(self.schema, document, variables)
+        if problems:
+            raise _graphql_errors(problems, "GRAPHQL_VALIDATION_FAILED")
         operation = get_operation_ast(document, operation_name)
         if operation is None:
             message = "Unknown operation name" if operation_name else "Name the operation to run"
-            raise _BadRequest([{"message": message}])
+            raise _bad_request(message, "GRAPHQL_VALIDATION_FAILED")
         return document, variables, operation_name, operation.operation == OperationType.MUTATION

@@ -32,12 +32,18 @@ HEADING = "HEADING"
 STATUSES = ("DRAFT", "PUBLISHED")
 # Assumption (the reference gives no limit): a HEADING's label is at most this long.
 MAX_LABEL_LENGTH = 255
-# Characters that would break the public URL /article/<slug>.
-_SLUG_FORBIDDEN = re.compile(r"[\s/?#%\\]")
+# Assumption: Plain documents only that a slug "is normalized to lowercase and must be unique
+# within the help center". A slug is the last part of the article's public URL
+# (/article/<slug>), so the emulator takes the careful reading: after lowercasing, only ASCII
+# letters, digits and dashes, with at least one letter or digit. That refuses what a URL
+# would read otherwise: `.` and `..`, `/`, `%2e`, spaces (leading and trailing too), other
+# punctuation, non-ASCII letters, and slugs made of dashes alone.
+_SLUG = re.compile(r"[a-z0-9-]+")
+_SLUG_WORD = re.compile(r"[a-z0-9]")
 
 
 def normalise_slug(raw: str) -> str:
-    return raw.strip().lower()
+    return raw.lower()
 
 
 def slugify(text: str) -> str:
@@ -47,8 +53,10 @@ def slugify(text: str) -> str:
 def _slug_problem(slug: str) -> str | None:
     if not slug:
         return "Slug must not be empty"
-    if _SLUG_FORBIDDEN.search(slug):
-        return "Slug must not contain whitespace or any of / ? # % \\"
+    if not _SLUG.fullmatch(slug):
+        return "Slug may contain only letters a-z, digits and dashes"
+    if not _SLUG_WORD.search(slug):
+        return "Slug must contain a letter or a digit"
     return None
 
 
@@ -77,6 +85,14 @@ class HelpCenterService:
 
     # --- Set-up ---------------------------------------------------------------------------
 
+    def ensure_person_key(self, api_key: str, full_name: str) -> str:
+        """A key that acts as a person editing in Plain's app (a ``UserActor``)."""
+        with self.store.transaction():
+            existing = self.store.person_for_key(api_key)
+            user_id = existing or ids.new_id(ids.USER)
+            self.store.add_person_key(api_key, user_id, full_name)
+            return user_id
+
     def ensure_api_key(self, api_key: str) -> str:
         """Each API key acts as its own machine user, as keys do in Plain."""
         with self.store.transaction():
@@ -101,10 +117,11 @@ class HelpCenterService:
     # --- Reads ----------------------------------------------------------------------------
 
     def index(self, hc_id: str) -> HelpCenterIndex | None:
-        meta = self.store.index_meta(hc_id)
-        if meta is None:
-            return None
-        nav = self._nav_items(hc_id)
+        with self.store.reading():  # the revision and the entries of one state
+            meta = self.store.index_meta(hc_id)
+            if meta is None:
+                return None
+            nav = self._nav_items(hc_id)
         # The revision makes every write give a new hash, even one that restores an
         # earlier tree, so a client holding an old hash is always caught.
         payload = json.dumps(

@@ -109,9 +109,11 @@ def _my_permissions(_: None, info: Info) -> dict[str, list[str]]:
     return {"permissions": sorted(_ctx(info).permissions)}
 
 
-def _my_machine_user(_: None, info: Info) -> MachineUser:
-    # Every emulator key is a machine user's, so Plain's FORBIDDEN for a person never comes.
-    return _machine_user(_ctx(info).actor, info)
+def _my_machine_user(_: None, info: Info) -> MachineUser | None:
+    # A person's key has no machine user (Plain answers FORBIDDEN for a person's session;
+    # the field is nullable, and null is the careful answer a client must handle anyway).
+    actor = _ctx(info).actor
+    return None if actor.type_name == "UserActor" else _machine_user(actor, info)
 
 
 def _requiring(permission: str, resolve: Resolver) -> Resolver:
@@ -193,12 +195,13 @@ def _machine_user(actor: Actor, info: Info) -> MachineUser:
     )
 
 
-def _user(actor: Actor, _: Info) -> dict[str, Any]:
-    # The emulator has API keys, not people; a user actor can only come from imported data.
+def _user(actor: Actor, info: Info) -> dict[str, Any]:
+    # People are the --person-key keys; any other user id came from imported data.
+    name = _ctx(info).service.store.person_name(actor.id) or "Unknown user"
     return {
         "id": actor.id,
-        "fullName": "Unknown user",
-        "publicName": "Unknown user",
+        "fullName": name,
+        "publicName": name.split(" ")[0],
         "avatarUrl": None,
         "email": "unknown@example.invalid",
         "createdAt": _EPOCH,

@@ -34,6 +34,12 @@ CREATE TABLE IF NOT EXISTS api_keys (
     api_key TEXT PRIMARY KEY,
     machine_user_id TEXT NOT NULL REFERENCES machine_users(id)
 );
+-- Keys that act as a person in Plain's app (a UserActor), for tests and demos of hand edits.
+CREATE TABLE IF NOT EXISTS person_keys (
+    api_key TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL UNIQUE,
+    full_name TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS help_centers (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -236,6 +242,13 @@ class Store:
                 raise
             self._db.execute("COMMIT")
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Several reads that must see one state: no write (each holds the lock for its
+        whole transaction) lands between them. Queries run in worker threads."""
+        with self._lock:
+            yield
+
     def _one(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
         with self._lock:
             row: sqlite3.Row | None = self._db.execute(sql, tuple(params)).fetchone()
@@ -262,6 +275,21 @@ class Store:
             "INSERT INTO api_keys (api_key, machine_user_id) VALUES (?, ?)",
             (api_key, machine_user_id),
         )
+
+    def add_person_key(self, api_key: str, user_id: str, full_name: str) -> None:
+        self._run(
+            "INSERT INTO person_keys (api_key, user_id, full_name) VALUES (?, ?, ?) "
+            "ON CONFLICT (api_key) DO UPDATE SET full_name = excluded.full_name",
+            (api_key, user_id, full_name),
+        )
+
+    def person_for_key(self, api_key: str) -> str | None:
+        row = self._one("SELECT user_id FROM person_keys WHERE api_key = ?", (api_key,))
+        return None if row is None else str(row[0])
+
+    def person_name(self, user_id: str) -> str | None:
+        row = self._one("SELECT full_name FROM person_keys WHERE user_id = ?", (user_id,))
+        return None if row is None else str(row[0])
 
     def machine_user_for_key(self, api_key: str) -> str | None:
         row = self._one("SELECT machine_user_id FROM api_keys WHERE api_key = ?", (api_key,))

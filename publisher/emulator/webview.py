@@ -2,15 +2,82 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+import nh3
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from publisher.emulator.helpcenter import ARTICLE, ARTICLE_GROUP, HelpCenterService
 from publisher.emulator.links import rewrite_article_links
-from publisher.emulator.models import HelpCenter, NavItem
+from publisher.emulator.models import Actor, HelpCenter, NavItem
+
+# What the web view lets through of an article's stored HTML. Plain stores `contentHtml` as
+# sent and the API serves it so; the web view is a page in a browser, so it shows the HTML
+# cleaned: the tags and attributes articles use (headings with ids, tables, code, images,
+# task-list checkboxes, footnotes, admonitions), styles limited to harmless properties, and
+# no script, event handler, form, frame, comment or URL other than http(s), mailto, tel and
+# relative ones. The page's Content-Security-Policy forbids scripts besides.
+_TAGS = set(nh3.ALLOWED_TAGS) | {"section", "input"}
+_ATTRIBUTES: dict[str, set[str]] = {
+    **{tag: set(attributes) for tag, attributes in nh3.ALLOWED_ATTRIBUTES.items()},
+    "*": {"id", "class", "style", "title", "lang", "dir"},
+    "a": {"href", "hreflang"},
+    "img": {"src", "alt", "width", "height"},
+    "input": {"checked", "disabled"},
+}
+_STYLE_PROPERTIES = {
+    "color",
+    "background-color",
+    "font-weight",
+    "font-style",
+    "font-size",
+    "text-decoration",
+    "text-align",
+    "border",
+    "border-left",
+    "border-radius",
+    "padding",
+    "margin",
+    "line-height",
+    "overflow-x",
+}
+_CLEANER = nh3.Cleaner(
+    tags=_TAGS,
+    clean_content_tags={"script", "style"},
+    attributes=_ATTRIBUTES,
+    tag_attribute_values={"input": {"type": {"checkbox"}}},
+    url_schemes={"http", "https", "mailto", "tel"},
+    link_rel=None,
+    strip_comments=True,
+    filter_style_properties=_STYLE_PROPERTIES,
+)
+
+#: Sent with every web view page: no script of any origin, no plugin, frame or form, no
+#: <base>; styles only inline (the page's own and articles' style attributes); images from
+#: anywhere on the web, as published articles link them.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'none'; object-src 'none'; style-src 'unsafe-inline'; "
+    "img-src 'self' http: https:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+# Task lists need checkboxes; any other <input> (a text field asking for a password...) goes.
+# nh3 has already written every attribute as `name="value"`, so this pattern is reliable.
+_NON_CHECKBOX_INPUT = re.compile(r'<input(?![^>]*\btype="checkbox")[^>]*>')
+
+
+def clean_html(html: str) -> str:
+    """An article's stored HTML as the web view may show it (see ``_CLEANER``)."""
+    return _NON_CHECKBOX_INPUT.sub("", _CLEANER.clean(html))
 
 
 @dataclass
@@ -60,7 +127,7 @@ class WebView:
 
     def _page(self, template: str, status: int = 200, **values: object) -> Response:
         html = self.templates.get_template(template).render(**values)
-        return HTMLResponse(html, status_code=status)
+        return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
     def _not_found(self, what: str) -> Response:
         return self._page("not_found.html", status=404, what=what)
@@ -85,7 +152,9 @@ class WebView:
             return self._not_found("article")
         # Links to /article/<slug> are for Plain's help-center site; here they lead to the
         # web view's page for that slug (a 404 page if nothing is published there).
-        content_html = rewrite_article_links(article.content_html, f"/help-centers/{hc.id}/article")
+        content_html = rewrite_article_links(
+            clean_html(article.content_html), f"/help-centers/{hc.id}/article"
+        )
         return self._page(
             "article.html",
             help_center=hc,
@@ -93,7 +162,19 @@ class WebView:
             article=article,
             content_html=content_html,
             current_slug=article.slug,
+            edited_by=self._who(article.updated_by),
+            edited_at=article.updated_at.iso8601,
         )
+
+    def _who(self, actor: Actor) -> str:
+        """A person's name, a machine user's name (an API key), or "Plain"."""
+        store = self.service.store
+        if actor.type_name == "UserActor":
+            return store.person_name(actor.id) or "a person"
+        if actor.type_name == "MachineUserActor":
+            user = store.machine_user(actor.id)
+            return f"{user.full_name if user else 'a machine user'} (API key)"
+        return "Plain"
 
     def _tree(self, hc: HelpCenter) -> list[NavNode]:
         index = self.service.index(hc.id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from markupsafe import Markup
 
 import publisher
+from publisher import safe_write
 from publisher.content.loader import BUILD_MARKER
 from publisher.content.model import Article, Group, Heading, Node
 from publisher.errors import UsageError
@@ -231,62 +231,76 @@ def _check_output(out_dir: Path) -> None:
     if out_dir.exists():
         if not out_dir.is_dir():
             raise OutputError(f"{out_dir}: exists and is not a folder")
-        if any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
+        marker = out_dir / MARKER
+        if marker.is_symlink():
+            raise _unsafe_output(out_dir, safe_write.UnsafePath(marker, safe_write.LINK))
+        if any(out_dir.iterdir()) and not marker.is_file():
             raise OutputError(
                 f"{out_dir}: folder is not empty and was not made by `publisher build`; "
                 "choose another --out or empty it"
             )
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+def _atomic_write(out_dir: Path, rel: str, data: bytes) -> None:
+    """Write one file of the site, following no link under `out_dir`."""
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        safe_write.write_file(out_dir, rel, data, mode=0o644)
+    except safe_write.UnsafePath as unsafe:
+        raise _unsafe_output(out_dir, unsafe) from None
+
+
+def _unsafe_output(out_dir: Path, unsafe: safe_write.UnsafePath) -> OutputError:
+    return OutputError(
+        f"{unsafe.path}: {unsafe.reason}. `publisher build` writes only real files and "
+        f"folders inside {out_dir}: remove it (the next build makes what it needs), or "
+        "choose another --out"
+    )
 
 
 def _sync_into(files_: SiteFiles, out_dir: Path) -> int:
     """Bring a site this tool built up to date in place: write only files whose bytes
     differ (each by an atomic rename, so no page is ever half-written) and remove the
-    ones no longer built. Returns the number of files written."""
+    ones no longer built. Returns the number of files written.
+
+    Nothing is written or removed through a link: a link, pipe or device anywhere in the
+    folder (which a build never makes) is refused before anything is written, and every
+    write opens the folders on its way without following one."""
+    for unsafe in safe_write.find_unsafe(out_dir):
+        raise _unsafe_output(out_dir, unsafe)
     wanted: dict[str, bytes | Path] = {
         rel: text.encode("utf-8") for rel, text in files_.pages.items()
     }
     wanted.update(files_.copies)
     written = 0
     for rel, source in wanted.items():
-        target = out_dir / rel
         data = source.read_bytes() if isinstance(source, Path) else source
-        try:
-            if target.read_bytes() == data:
-                continue
-        except OSError:
-            pass
-        _atomic_write(target, data)
+        if safe_write.read_file(out_dir, rel) == data:
+            continue
+        _atomic_write(out_dir, rel, data)
         written += 1
     for path in sorted(out_dir.rglob("*"), reverse=True):
         rel = path.relative_to(out_dir).as_posix()
-        if path.is_dir():
-            if not any(path.iterdir()):
-                path.rmdir()
-        elif rel not in wanted and rel != MARKER:
-            path.unlink()
+        try:
+            if path.is_dir() and not path.is_symlink():
+                if not any(path.iterdir()):
+                    safe_write.remove(out_dir, rel)
+            elif rel not in wanted and rel != MARKER:
+                safe_write.remove(out_dir, rel)
+        except safe_write.UnsafePath as unsafe:
+            raise _unsafe_output(out_dir, unsafe) from None
     return written
 
 
 def write_site(files_: SiteFiles, out_dir: Path) -> int:
     """Write the site. A new folder is written beside `out_dir` and renamed into place, so a
     failed build leaves nothing; a folder this tool built before is updated in place, file
-    by file. Returns the number of files written."""
+    by file. Returns the number of files written.
+
+    `out_dir` itself may be a link (it is resolved: the user named it); inside it nothing is
+    written through a link (OutputError naming it)."""
     out_dir = out_dir.resolve()
     _check_output(out_dir)
-    if (out_dir / MARKER).exists():
+    if (out_dir / MARKER).is_file():
         return _sync_into(files_, out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
