@@ -29,7 +29,9 @@ _CELL_RE = re.compile(f"{_CELL_OPEN}(.*?){_CELL_CLOSE}", re.S)
 _ROW_RE = re.compile(f"{_ROW_OPEN}(.*?){_ROW_CLOSE}", re.S)
 
 _ARTICLE_URL_RE = re.compile(r"^/article/([a-z0-9][a-z0-9-]*)/?(?:#(.*))?$")
-_WHITESPACE = re.compile(r"\s+")
+# HTML's whitespace: a no-break space is text (it shows, and joins words), not whitespace.
+_WHITESPACE = re.compile(r"[ \t\n\r\f]+")
+_HTML_SPACE = " \t\n\r\f"
 _ENTITY_LIKE = re.compile(r"&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]*;)")
 _HTML_LIKE = re.compile(r"<(?=[A-Za-z/!?])")
 _TILDES = re.compile(r"~(?=~)|(?<=~)~|^~|~$")
@@ -251,16 +253,17 @@ class PlainHtmlConverter(MarkdownConverter):
             previous.name in BLOCK_TAGS or previous.name == "br"
         )
         if at_block_start or after_block:
-            text = text.lstrip()
+            text = text.lstrip(_HTML_SPACE)
         at_block_end = following is None and parent is not None and parent.name in BLOCK_TAGS
         if at_block_end or (isinstance(following, Tag) and following.name in BLOCK_TAGS):
-            text = text.rstrip()
+            text = text.rstrip(_HTML_SPACE)
         if "code" in tags:
             return text
         text = _escape_text(text, in_table=bool(tags & {"td", "th"}))
         if at_block_start or after_block:
             text = _escape_line_start(text)
-        return text
+        # Written as an entity: a bare U+00A0 in Markdown is easily lost in an editor.
+        return text.replace("\u00a0", "&nbsp;")
 
     # --- Blocks --------------------------------------------------------------------------
 

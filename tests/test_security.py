@@ -444,7 +444,12 @@ def raw_request(base_url: str, target: bytes | str, method: str = "GET") -> tupl
     if isinstance(target, str):
         target = target.encode()
     parts = urlsplit(base_url)
-    request = method.encode() + b" " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    host = parts.netloc.encode()  # the servers answer only for the host they were started on
+    request = b"%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (
+        method.encode(),
+        target,
+        host,
+    )
     data = b""
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
         try:
@@ -504,7 +509,8 @@ def assert_refused(
         head, _, body = data.partition(b"\r\n\r\n")
         if status == 307:
             # Starlette's trailing-slash redirect: same server, no content.
-            assert b"\r\nlocation: http://x/" in head.lower() and body == b"", (shown, head)
+            origin = f"http://{urlsplit(base_url).netloc}/".encode()
+            assert b"\r\nlocation: " + origin in head.lower() and body == b"", (shown, head)
         else:
             assert status in (400, 404, 405), (shown, data[:200])
         for secret in secrets:
@@ -743,3 +749,92 @@ def test_preview_serves_no_file_it_was_not_given(tmp_path: Path) -> None:
         ]
         assert_refused(url, targets, [*secrets, *SYSTEM_SECRETS])
         assert_refused(url, targets[:30], [*secrets, *SYSTEM_SECRETS], method="HEAD")
+
+
+# --- Host names: DNS rebinding ------------------------------------------------------------------
+
+# Names a web page could point at 127.0.0.1 (DNS rebinding) to read a local server as its own.
+FOREIGN_HOSTS = [
+    "evil.example",
+    "evil.example:8000",
+    "127.0.0.1.nip.io",
+    "localhost.evil.example",
+    "localhost.",
+    "[2001:db8::1]",
+]
+
+
+def _with_host(
+    method: str, url: str, host: str, headers: dict[str, str] | None = None, **kwargs: Any
+) -> httpx.Response:
+    headers = {**(headers or {}), "Host": host}
+    return httpx.request(method, url, headers=headers, timeout=10, **kwargs)
+
+
+def test_the_emulator_answers_only_its_own_host_names(emulator: Emulator) -> None:
+    title = f"Published {uuid.uuid4().hex}"
+    emulator.upsert_article(title=title, slug="rebinding", status="PUBLISHED")
+    upload = _upload(emulator, "shot.png", PNG, "PUBLIC")
+    _post(upload, "shot.png", PNG)
+    download = _download_url(emulator, upload["workspaceFile"]["id"])
+    base = emulator.base_url
+    port = urlsplit(base).port
+    article_url = f"{base}/help-centers/{emulator.help_center_id}/article/rebinding"
+    query = {
+        "query": "query($hc: ID!) { helpCenterArticleBySlug(helpCenterId: $hc, slug: "
+        '"rebinding") { title } }',
+        "variables": {"hc": emulator.help_center_id},
+    }
+    auth = {"Authorization": f"Bearer {emulator.api_key}"}
+    for host in ("127.0.0.1", f"127.0.0.1:{port}", f"localhost:{port}", "LOCALHOST"):
+        assert title in _with_host("GET", article_url, host).text, host
+        assert _with_host("GET", download, host).content == PNG, host
+        graphql = _with_host("POST", emulator.url, host, json=query, headers=auth)
+        assert graphql.json()["data"]["helpCenterArticleBySlug"]["title"] == title, host
+    secrets = [title.encode(), PNG, emulator.api_key.encode()]
+    for host in FOREIGN_HOSTS:
+        for method, url in (
+            ("GET", f"{base}/"),
+            ("GET", article_url),
+            ("GET", download),
+            ("POST", emulator.url),
+            ("POST", f"{base}/uploads/{upload['workspaceFile']['id']}"),
+        ):
+            response = _with_host(method, url, host, auth, json=query)
+            assert response.status_code == 421, (host, method, url, response.text)
+            assert "answers only for" in response.text
+            assert not any(secret in response.content for secret in secrets), (host, url)
+    # The bare request line a rebinding page cannot shape: no Host, an empty one.
+    for head in (b"GET / HTTP/1.0\r\n", b"GET / HTTP/1.1\r\nHost: \r\n"):
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(head + b"Connection: close\r\n\r\n")
+            data = b""
+            while chunk := sock.recv(65536):
+                data += chunk
+        assert data.split(b" ", 2)[1] in (b"400", b"421"), data[:100]
+
+
+def test_the_preview_answers_only_its_own_host_names_for_drafts(tmp_path: Path) -> None:
+    draft = f"DRAFT-{uuid.uuid4().hex}"
+    write_tree(tmp_path, {"faq.md": article("FAQ", draft, status="draft")})
+    with running_preview(tmp_path) as preview:
+        port = urlsplit(preview.url).port
+        assert draft in _with_host("GET", preview.url + "article/faq/", f"localhost:{port}").text
+        for host in FOREIGN_HOSTS:
+            for path in ("article/faq/", "", "__publisher__/events", "__publisher__/live.js"):
+                response = _with_host("GET", preview.url + path, host)
+                assert response.status_code == 421, (host, path)
+                assert draft not in response.text
+
+
+def test_an_emulator_on_every_address_answers_addresses_and_this_machines_name(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    emulator = emulator_factory(db=False, extra_args=("--host", "0.0.0.0"))
+    port = urlsplit(emulator.base_url).port
+    home = f"http://127.0.0.1:{port}/"
+    for host in (socket.gethostname(), f"127.0.0.1:{port}", "localhost", "192.0.2.7"):
+        assert _with_host("GET", home, host).status_code == 200, host
+    for host in FOREIGN_HOSTS:  # names, that is: every IP address is this machine's here
+        expected = 200 if host.startswith("[") else 421
+        assert _with_host("GET", home, host).status_code == expected, host

@@ -480,3 +480,26 @@ def test_index_that_keeps_changing_fails_after_the_bound(
     with pytest.raises(IndexConflictError, match="changed 5 times"):
         run(emulator, tmp_path)
     assert writes["n"] == 5
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("Click **Save**now.", "Click **Save** now."),
+        ("Click**Save** now.", "Click **Save** now."),
+        ("Run`ls`first.", "Run `ls` first."),
+        ("See [the guide](https://example.com)now.", "See [the guide](https://example.com) now."),
+        ("*a*_b_", "*a* _b_"),
+    ],
+)
+def test_a_whitespace_fix_next_to_inline_markup_is_published(
+    tmp_path: Path, emulator: Emulator, before: str, after: str
+) -> None:
+    write_tree(tmp_path, {"a.md": article("A", before)})
+    run(emulator, tmp_path)
+    (tmp_path / "content/a.md").write_text(article("A", after))
+    outcome, sent = run(emulator, tmp_path)
+    assert [(a.kind, a.changed) for a in outcome.plan.articles] == [("update", ("contentHtml",))]
+    assert sent.get("UpsertHelpCenterArticle") == 1
+    again, sent = run(emulator, tmp_path)
+    assert not again.plan.has_changes and sent == {}

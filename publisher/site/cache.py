@@ -1,23 +1,37 @@
-"""A render cache on disk, keyed by a hash of everything the rendered HTML depends on."""
+"""A render cache on disk, keyed by a hash of everything the rendered HTML depends on.
+
+The cache folder is not trusted: CI restores it from caches that other branches (a fork's
+pull request, say) may have written. An entry this machine wrote carries an HMAC made with a
+key kept outside the project (`~/.cache/publisher/render-cache.key`), so no cache restored
+from elsewhere holds it: such an entry is used as it is. Any other entry (restored in CI,
+written by an older version, by another machine) is used only if it has exactly the shape of
+a rendered body, every field of its type, and HTML that the sanitiser leaves as it is (what
+the renderer writes always is), and is then signed for next time. A symlink, a file too
+large, or anything else is a miss: rendered again and written over.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import hmac
 import json
 import os
+import secrets
+import stat
 import tempfile
+import types
 from dataclasses import asdict
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from publisher.render.markdown import (
     RENDERER_VERSION,
-    BodyIssue,
-    ImageRef,
-    LinkRef,
     RenderedBody,
 )
+from publisher.render.sanitize import sanitize
 
 _LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "Pygments", "nh3")
 
@@ -41,25 +55,139 @@ def _to_json(body: RenderedBody) -> str:
     return json.dumps(asdict(body), ensure_ascii=False, separators=(",", ":"))
 
 
-def _from_json(text: str) -> RenderedBody:
-    data = json.loads(text)
-    return RenderedBody(
-        html=data["html"],
-        anchors=list(data["anchors"]),
-        links=[LinkRef(**item) for item in data["links"]],
-        images=[ImageRef(**item) for item in data["images"]],
-        issues=[BodyIssue(**item) for item in data["issues"]],
-    )
+#: The largest cache entry read: far more than any article renders to.
+MAX_ENTRY_BYTES = 64 * 1024 * 1024
+
+
+class _NotAnEntry(ValueError):
+    """A cache file that is not a rendered body as this version writes it."""
+
+
+def _typed(value: Any, hint: Any) -> Any:
+    """`value` (decoded JSON) as `hint` says it must be: str, int, bool, `X | None`,
+    `list[X]` or a dataclass (an object with exactly its fields); else _NotAnEntry."""
+    origin = get_origin(hint)
+    if hint in (str, int, bool):
+        if type(value) is not hint:  # exactly: True is no line number
+            raise _NotAnEntry(f"{value!r:.40} is not {hint.__name__}")
+        return value
+    if origin in (Union, types.UnionType):
+        for option in get_args(hint):
+            if option is type(None):
+                if value is None:
+                    return None
+                continue
+            try:
+                return _typed(value, option)
+            except _NotAnEntry:
+                continue
+        raise _NotAnEntry(f"{value!r:.40} is none of {hint}")
+    if origin is list:
+        if not isinstance(value, list):
+            raise _NotAnEntry("not a list")
+        (item,) = get_args(hint)
+        return [_typed(element, item) for element in value]
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        hints = _field_types(hint)
+        if not isinstance(value, dict) or set(value) != set(hints):
+            raise _NotAnEntry(f"not a {hint.__name__}")
+        return hint(**{name: _typed(value[name], kind) for name, kind in hints.items()})
+    raise _NotAnEntry(f"cannot check a field of type {hint}")
+
+
+@cache
+def _field_types(cls: type) -> dict[str, Any]:
+    hints = get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+
+
+def _from_json(text: str, *, check_html: bool = True) -> RenderedBody:
+    body: RenderedBody = _typed(json.loads(text), RenderedBody)
+    # What the renderer wrote passed the sanitiser, and sanitising again changes nothing;
+    # HTML that it would change was not written by the renderer.
+    if check_html and sanitize(body.html) != body.html:
+        raise _NotAnEntry("HTML the sanitiser would change")
+    return body
+
+
+_SIGNED = "mac:"  # a signed entry's first line: `mac:<64 hex digits>`
+
+
+def _mac(secret: bytes, key: str, payload: str) -> str:
+    # Bound to the entry's key, so that a signed body cannot be moved to another entry.
+    message = key.encode("ascii") + b"\0" + payload.encode("utf-8")
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def secret_file() -> Path:
+    """Where this machine's key for signing cache entries lives: the user's cache folder,
+    outside every project (so outside every folder a CI cache restores)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "publisher" / "render-cache.key"
+
+
+def _load_secret(path: Path) -> bytes | None:
+    """The key in `path`, made on first use; None when it can be neither read nor made
+    (then every entry is checked in full, which is only slower)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(2):
+        try:
+            with os.fdopen(os.open(path, flags), "rb") as handle:
+                secret = bytes.fromhex(handle.read(65).decode("ascii").strip())
+            return secret if len(secret) == 32 else None
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError):
+            return None
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            create = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+            with os.fdopen(os.open(path, create, 0o600), "w", encoding="ascii") as handle:
+                handle.write(secrets.token_hex(32))
+        except FileExistsError:
+            continue  # another process made it first: read that one
+        except OSError:
+            return None
+    return None
+
+
+def _read_entry(path: Path) -> str:
+    """The text of a cache file, never through a symlink (the file or its folder) and never
+    more than MAX_ENTRY_BYTES; OSError or _NotAnEntry otherwise."""
+    if stat.S_ISLNK(os.lstat(path.parent).st_mode):
+        raise _NotAnEntry("its folder is a symlink")
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
+            raise _NotAnEntry("not a regular file of a sensible size")
+        data = handle.read(MAX_ENTRY_BYTES + 1)
+    if len(data) > MAX_ENTRY_BYTES:
+        raise _NotAnEntry("too large")
+    return data.decode("utf-8")
 
 
 class RenderCache:
     """Rendered bodies in memory, and on disk as one small JSON file each when a folder is
     given; safe for several processes at once because every write renames a whole file."""
 
-    def __init__(self, directory: Path | None) -> None:
+    def __init__(
+        self, directory: Path | None, *, secret: bytes | None = None, signed: bool = True
+    ) -> None:
+        """`secret` signs and vouches for entries; by default this machine's (see
+        :func:`secret_file`). With `signed` false no entry is signed or vouched for."""
         self.directory = directory
         self.hits = 0
         self.misses = 0
+        #: Entries on disk not signed by this machine, whose HTML was checked (sanitised
+        #: again) before it was used.
+        self.checked = 0
+        #: Files on disk that were not entries as this version writes them (garbage, a
+        #: symlink, HTML the sanitiser would change): each one a miss, and rendered again.
+        self.rejected = 0
+        self._secret = secret if signed else None
+        self._secret_known = secret is not None or not signed
         self._memory: dict[str, RenderedBody] = {}
         self._keys: dict[tuple[str, int], tuple[str, str]] = {}  # (path, line) -> (markdown, key)
 
@@ -70,14 +198,37 @@ class RenderCache:
         body = self._memory.get(key)
         if body is None and self.directory is not None:
             try:
-                body = _from_json(self._path(self.directory, key).read_text(encoding="utf-8"))
-            except (OSError, ValueError, KeyError, TypeError):
+                body = self._load(key, _read_entry(self._path(self.directory, key)))
+            except FileNotFoundError:
+                body = None
+            except (OSError, ValueError, RecursionError):  # garbage, a symlink, poison
+                self.rejected += 1
                 body = None
         if body is None:
             self.misses += 1
             return None
         self._memory[key] = body
         self.hits += 1
+        return body
+
+    def _secret_key(self) -> bytes | None:
+        if not self._secret_known:
+            self._secret = _load_secret(secret_file())
+            self._secret_known = True
+        return self._secret
+
+    def _load(self, key: str, text: str) -> RenderedBody:
+        """The body in an entry's text: as it is when this machine signed it, else only
+        after its HTML passes the sanitiser unchanged (and then signed for next time)."""
+        secret = self._secret_key()
+        if text.startswith(_SIGNED):
+            mac, _, text = text.removeprefix(_SIGNED).partition("\n")
+            if secret is not None and hmac.compare_digest(mac, _mac(secret, key, text)):
+                return _from_json(text, check_html=False)
+        body = _from_json(text)
+        self.checked += 1
+        if secret is not None:
+            self._write(key, body)
         return body
 
     def key_for(self, markdown: str, rel_path: str, first_line: int) -> str:
@@ -97,14 +248,22 @@ class RenderCache:
 
     def put(self, key: str, body: RenderedBody) -> None:
         self._memory[key] = body
+        self._write(key, body)
+
+    def _write(self, key: str, body: RenderedBody) -> None:
         if self.directory is None:
             return
         path = self._path(self.directory, key)
+        payload = _to_json(body)
+        secret = self._secret_key()
+        text = f"{_SIGNED}{_mac(secret, key, payload)}\n{payload}" if secret else payload
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if stat.S_ISLNK(os.lstat(path.parent).st_mode):
+                return  # never write through a link planted in the cache
             fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(_to_json(body))
+                handle.write(text)
             os.replace(tmp, path)
         except OSError:
             # A cache that cannot be written only costs time; never fail a build over it.

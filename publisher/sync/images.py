@@ -9,6 +9,7 @@ which survives any URL shape. A fresh machine reads the digests back from the ar
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import os
 import re
@@ -65,15 +66,62 @@ def image_src(url: str, digest: str) -> str:
     return f"{base}#{FRAGMENT_KEY}={digest}"
 
 
-def uploaded_in(html_pages: Iterable[str]) -> dict[str, str]:
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _origin(url: str) -> tuple[str, int] | None:
+    """(host, port) of a URL an image may be trusted at, or None when it may not be: http or
+    https with a host, no user name or password (`https://cdn.plain.com@evil.example/` is
+    evil.example), a valid port, and https unless the host is this machine (the emulator)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a port that is not a number or out of range
+        return None
+    if parts.scheme not in ("http", "https") or "@" in parts.netloc:
+        return None
+    host = (parts.hostname or "").rstrip(".")
+    if not host or any(c.isspace() for c in host):
+        return None
+    if parts.scheme == "http" and not _is_loopback(host):
+        return None
+    return host, port or (443 if parts.scheme == "https" else 80)
+
+
+def trusted_image_url(url: str, known_urls: Iterable[str] = ()) -> bool:
+    """Whether an image URL found in a published article may stand for an upload of ours:
+    it is on the same host (and port) as a download URL this machine got from Plain, or,
+    when none is known, any https URL (http only on this machine), never with a user name."""
+    return _trusted(url, _origins(known_urls))
+
+
+def _origins(urls: Iterable[str]) -> set[tuple[str, int]]:
+    return {origin for origin in map(_origin, urls) if origin is not None}
+
+
+def _trusted(url: str, known: set[tuple[str, int]]) -> bool:
+    origin = _origin(url)
+    return origin is not None and (origin in known if known else True)
+
+
+def uploaded_in(html_pages: Iterable[str], known_urls: Iterable[str] = ()) -> dict[str, str]:
     """Digest -> download URL of every image these published articles show that this tool
-    uploaded (its `src` carries the digest). Only web URLs count: a relative or `data:` src
-    is nothing Plain serves."""
+    uploaded (its `src` carries the digest). Only URLs that :func:`trusted_image_url` trusts
+    count (`known_urls`: download URLs this machine got from Plain, the upload cache's): a
+    relative or `data:` src is nothing Plain serves, and an image on another host is not
+    one of ours, whatever its name says."""
+    known = _origins(known_urls)
     found: dict[str, str] = {}
     for html in html_pages:
         for src in _IMG_SRC_RE.findall(html):
             url = src.replace("&amp;", "&")
-            if urlsplit(url).scheme not in ("http", "https"):
+            if not _trusted(url, known):
                 continue
             digest = digest_of_url(url)
             if digest:
@@ -97,8 +145,16 @@ class UploadCache:
         return data if isinstance(data, dict) else {}
 
     def load(self) -> dict[str, str]:
+        """The cached uploads whose URLs could be Plain's (see :func:`trusted_image_url`):
+        the cache folder is restored in CI, so an entry pointing anywhere else is dropped."""
         scoped = self._read_all().get(self.scope, {})
-        return {k: v for k, v in scoped.items() if isinstance(k, str) and isinstance(v, str)}
+        if not isinstance(scoped, dict):
+            return {}
+        return {
+            k: v
+            for k, v in scoped.items()
+            if isinstance(k, str) and isinstance(v, str) and _origin(v) is not None
+        }
 
     def save(self, uploads: dict[str, str]) -> None:
         if not uploads:
