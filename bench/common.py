@@ -12,11 +12,12 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from corpus import DEFAULT_SEED
+
+import publisher
 
 BENCH_DIR = Path(__file__).resolve().parent
 MKDOCS_VENV = BENCH_DIR / ".venv-mkdocs"
@@ -87,7 +88,7 @@ def machine(*, with_mkdocs: bool) -> dict[str, Any]:
         "usable_cores": len(os.sched_getaffinity(0)),
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "publisher": version("publisher"),
+        "publisher": publisher.__version__,
     }
     if with_mkdocs:
         info["mkdocs"] = mkdocs_version()

@@ -21,7 +21,15 @@ import click
 
 from publisher import __version__
 from publisher.config import Settings, load_settings
-from publisher.errors import EXIT_BUG, EXIT_CONTENT, EXIT_OK, ContentError, PublisherError
+from publisher.errors import (
+    EXIT_BUG,
+    EXIT_CONTENT,
+    EXIT_OK,
+    ContentError,
+    EditsKeptError,
+    PublisherError,
+    UsageError,
+)
 from publisher.wording import plural as _plural
 
 if TYPE_CHECKING:
@@ -130,8 +138,60 @@ def main() -> None:
 
     \b
     Exit codes: 0 ok, 1 content errors or a refused action (nothing sent), 2 usage or
-    settings, 3 Plain failed or refused, 70 a bug in publisher.
+    settings, 3 Plain failed or refused, 4 published except edits made in Plain (kept),
+    70 a bug in publisher.
     """
+
+
+@main.command()
+@click.argument("path", required=False, default=".", type=click.Path(path_type=Path))
+@click.option(
+    "--from-plain",
+    is_flag=True,
+    help="Pull an existing help center (--help-center-id or PLAIN_HELP_CENTER_ID) instead of "
+    "writing the example content.",
+)
+@HELP_CENTER_OPTION
+@API_URL_OPTION
+@VERBOSE_OPTION
+def init(
+    path: Path,
+    from_plain: bool,
+    help_center_id: str | None,
+    api_url: str | None,
+    verbose: bool,
+) -> None:
+    """Make a new help-center repository in PATH (created if missing).
+
+    Writes publisher.toml, content/ with an example (a group, two articles, an image, a
+    cross-link, a FAQ), .gitignore, a GitHub workflow using the publisher action and
+    .pre-commit-config.yaml. It never overwrites a file: if any exists, nothing is written.
+
+    \b
+    Examples:
+      publisher init my-help-center && cd my-help-center && publisher preview
+      PLAIN_API_KEY=... publisher init my-help-center --from-plain --help-center-id hc_01...
+    """
+    from publisher.commands.init import init as run_init
+    from publisher.commands.init import init_from_plain
+
+    if from_plain:
+        hc = help_center_id or os.environ.get("PLAIN_HELP_CENTER_ID", "").strip()
+        if not hc:
+            raise UsageError("--from-plain needs --help-center-id or PLAIN_HELP_CENTER_ID")
+        result, pulled = init_from_plain(path, hc, api_url=api_url, verbose=verbose, notice=_notice)
+        click.echo(
+            f"pulled {_plural(pulled.result.articles, 'article')} and "
+            f"{_plural(pulled.result.groups, 'group')} into {pulled.result.dest}"
+        )
+    else:
+        result = run_init(path)
+    for rel in result.written:
+        click.echo(f"wrote {rel}", err=True)
+    click.echo(
+        f"made a help-center repository in {result.project}: next, `cd` there and run "
+        "`publisher preview`; set help_center_id in publisher.toml and PLAIN_API_KEY to publish"
+    )
 
 
 @main.command()
@@ -246,6 +306,11 @@ def plan(
 @click.option("--prune", is_flag=True, help="Delete articles and groups the content lacks.")
 @click.option("--yes", is_flag=True, help="Allow a prune that deletes more than the set share.")
 @click.option("--dry-run", is_flag=True, help="Plan only, with the same output as publish.")
+@click.option(
+    "--overwrite-edits",
+    is_flag=True,
+    help="Write the content over edits people made in Plain (default: keep them, exit 4).",
+)
 @click.option("--concurrency", type=click.IntRange(1, 64), help="Parallel writes (default 8).")
 @VERBOSE_OPTION
 def publish(
@@ -256,14 +321,16 @@ def publish(
     prune: bool,
     yes: bool,
     dry_run: bool,
+    overwrite_edits: bool,
     concurrency: int | None,
     verbose: bool,
 ) -> None:
     """Make the Plain help center match the content.
 
     Groups first (parents before children), then images, then articles concurrently, then
-    the navigation index once. Exits 0 on success, 1 on content errors or a refused prune
-    (nothing sent), 3 when Plain fails or the key lacks a permission.
+    the navigation index once. Articles and groups people edited in Plain are left as they
+    are (exit 4) unless --overwrite-edits. Exits 0 on success, 1 on content errors or a
+    refused prune (nothing sent), 3 when Plain fails or the key lacks a permission.
 
     \b
     Examples:
@@ -273,7 +340,14 @@ def publish(
       publisher publish --target staging
     """
     from publisher.commands.publish import publish as run_publish
-    from publisher.commands.report import deleted_lines, print_plan, summary_markdown, summary_text
+    from publisher.commands.report import (
+        deleted_lines,
+        kept_edits_message,
+        print_plan,
+        public_links,
+        summary_markdown,
+        summary_text,
+    )
 
     settings = _settings(
         path, target, help_center_id=help_center_id, api_url=api_url, concurrency=concurrency
@@ -284,6 +358,7 @@ def publish(
             prune=prune,
             yes=yes,
             dry_run=dry_run,
+            overwrite_edits=overwrite_edits,
             verbose=verbose,
             progress=progress,
             notice=_notice,
@@ -297,12 +372,17 @@ def publish(
     for line in deleted_lines(outcome):
         click.echo(line)
     click.echo(summary_text(outcome))
+    for line in public_links(outcome):
+        click.echo(line)
     if outcome.pruned:
         click.echo(f"snapshot of what was deleted: {outcome.pruned.snapshot}")
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:
         with open(step_summary, "a", encoding="utf-8") as handle:
             handle.write(summary_markdown(outcome, dry_run=dry_run))
+    kept = kept_edits_message(outcome)
+    if kept:
+        raise EditsKeptError(kept)
 
 
 @contextmanager
@@ -329,6 +409,11 @@ def _progress() -> Iterator[ProgressCallback]:
 @click.option(
     "--force", is_flag=True, help="Overwrite files the help center has (others are left alone)."
 )
+@click.option(
+    "--edited",
+    is_flag=True,
+    help="Only bring edits people made in Plain into the existing files (see `plan`).",
+)
 @VERBOSE_OPTION
 def pull(
     path: Path,
@@ -336,13 +421,15 @@ def pull(
     api_url: str | None,
     target: str | None,
     force: bool,
+    edited: bool,
     verbose: bool,
 ) -> None:
     """Write an existing help center as content: Markdown, _group.yml, ids pinned.
 
     PATH is a project (content goes into its content folder) or any other folder, which is
     created if needed and becomes a project: publisher.toml beside content/. Refuses to
-    overwrite any file unless --force (nothing is written then).
+    overwrite any file unless --force (nothing is written then). With --edited, writes only
+    the articles and groups people edited in Plain, into their existing files.
 
     \b
     Examples:
@@ -351,7 +438,24 @@ def pull(
       publisher pull --force
     """
     from publisher.commands.pull import pull as run_pull
+    from publisher.commands.pull import pull_edited
 
+    if edited:
+        home = pull_edited(
+            _settings(path, target, help_center_id=help_center_id, api_url=api_url),
+            verbose=verbose,
+            notice=_notice,
+        )
+        for written in home.written:
+            click.echo(f"wrote {written}")
+        for left in home.left:
+            click.echo(f"left as it is: {left}", err=True)
+        click.echo(
+            f"brought {_plural(len(home.written), 'edit')} home: review them with `git diff`"
+            if home.written
+            else "nothing was edited in Plain"
+        )
+        return
     path.mkdir(parents=True, exist_ok=True)
     settings = load_settings(path, target, allow_new=True).with_overrides(
         help_center_id=help_center_id, api_url=api_url
@@ -372,12 +476,21 @@ def pull(
 @click.argument("snapshot", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @API_URL_OPTION
 @TARGET_OPTION
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Take slugs back from articles and groups that hold them now (saved first).",
+)
 @VERBOSE_OPTION
-def restore(snapshot: Path, api_url: str | None, target: str | None, verbose: bool) -> None:
+def restore(
+    snapshot: Path, api_url: str | None, target: str | None, overwrite: bool, verbose: bool
+) -> None:
     """Put back what a `publish --prune` deleted, from its snapshot.
 
     Articles come back with the same slugs, content, status, group and place in the
-    navigation (the help center is the one named in the snapshot).
+    navigation (the help center is the one named in the snapshot). If another article or
+    group holds one of those slugs now, it refuses (exit 1) unless --overwrite, which first
+    saves what it overwrites as a snapshot of its own.
 
     \b
     Example:
@@ -387,13 +500,16 @@ def restore(snapshot: Path, api_url: str | None, target: str | None, verbose: bo
 
     # The snapshot names its help center; the project (if any) gives the API URL and key.
     settings = load_settings(Path.cwd(), target, allow_new=True).with_overrides(api_url=api_url)
-    outcome = run_restore(settings, snapshot, verbose=verbose, notice=_notice)
+    outcome = run_restore(settings, snapshot, overwrite=overwrite, verbose=verbose, notice=_notice)
     result = outcome.result
     click.echo(
         f"restored {_plural(len(result.articles), 'article')} and "
         f"{_plural(len(result.groups), 'group')}"
         + (", navigation updated" if result.index_written else "")
     )
+    if result.overwritten:
+        click.echo(f"overwrote {', '.join(result.overwritten)}")
+        click.echo(f"snapshot of what was overwritten: {result.overwritten_snapshot}")
     if outcome.missing_from_content:
         click.echo(
             "warning: the content still lacks "

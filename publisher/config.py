@@ -14,6 +14,7 @@ from publisher.errors import ConfigError
 
 __all__ = [
     "CONFIG_FILE",
+    "DEFAULT_KEY_VARIABLE",
     "PLAIN_API_URL",
     "ConfigError",
     "Settings",
@@ -23,6 +24,7 @@ __all__ = [
 
 PLAIN_API_URL = "https://core-api.uk.plain.com/graphql/v1"
 CONFIG_FILE = "publisher.toml"
+DEFAULT_KEY_VARIABLE = "PLAIN_API_KEY"
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class Settings:
     #: The longest wait Plain may ask for (Retry-After, rate-limit reset) that a run sits out.
     max_retry_wait: int = 300
     site_name: str = "Help center"
-    api_key_env: str = "PLAIN_API_KEY"  # the variable holding the key; never the key itself
+    api_key_env: str = DEFAULT_KEY_VARIABLE  # the variable holding the key; never the key
     target: str | None = None
     config_file: Path | None = None
 
@@ -70,6 +72,12 @@ class Settings:
         return self.cache_dir / "uploads.json"
 
     @property
+    def published_record_file(self) -> Path:
+        """Fingerprints of what was last published, to tell an edit in Plain from a
+        conflict; kept with the caches, which CI restores."""
+        return self.cache_dir / "published.json"
+
+    @property
     def render_cache_dir(self) -> Path:
         return self.cache_dir / "render"
 
@@ -89,6 +97,49 @@ _FILE_KEYS: dict[str, type] = {
 }
 _TARGET_KEYS: dict[str, type] = {"help_center_id": str, "api_url": str, "api_key_env": str}
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: Plain's API keys start with this; no variable holding one needs a name like it.
+_KEY_PREFIX = "plainapikey"
+_MIXED_DIGITS = re.compile(r"[0-9][A-Za-z]")
+
+
+def _looks_like_a_key(name: str) -> bool:
+    """Whether a would-be variable name looks like an API key pasted in its place: Plain's
+    key prefix, or a long token of letters and digits mixed through each other (a random
+    string), which variable names made of words (`PLAIN_API_KEY_STAGING_2`,
+    `HelpCenterKey2024`) do not have."""
+    if name.lower().startswith(_KEY_PREFIX):
+        return True
+    for part in name.split("_"):
+        if not _MIXED_DIGITS.search(part):  # a digit followed by a letter: not a word's end
+            continue
+        mixed_case = any(c.islower() for c in part) and any(c.isupper() for c in part)
+        if len(part) > 24 or (len(part) >= 20 and mixed_case):
+            return True
+    return False
+
+
+def _check_api_key_env(path: Path | None, target: str | None, value: str) -> None:
+    """`api_key_env` holds the name of a variable; its value is never repeated in a message,
+    since it may well be the key itself, pasted in by mistake."""
+    where = f"[targets.{target}] " if target else ""
+    example = re.sub(r"[^A-Z0-9]+", "_", (target or "").upper()).strip("_")[:30]
+    hint = (
+        f"must name an environment variable (such as PLAIN_API_KEY_{example or 'STAGING'}) "
+        "that holds the key"
+    )
+    if not _VARIABLE_NAME.fullmatch(value):
+        raise ConfigError(
+            f"{path}: {where}'api_key_env' {hint}; what it holds is no variable name (not "
+            "repeated here, in case it is the key itself): never write the key itself in a file"
+        )
+    if _looks_like_a_key(value):
+        raise ConfigError(
+            f"{path}: {where}'api_key_env' {hint}, and what it holds looks like an API key "
+            "itself (not repeated here). Put the key in that variable, never in a file; if it "
+            "is a real key, revoke it in Plain, since it has been written in this file"
+        )
+
+
 _ENV = {"help_center_id": "PLAIN_HELP_CENTER_ID", "api_url": "PLAIN_API_URL"}
 
 
@@ -165,7 +216,9 @@ def _check_table(path: Path, table: dict[str, Any], keys: dict[str, type], where
             raise ConfigError(f"{path}: unknown setting '{where}{key}'{extra}")
         if not isinstance(value, expected) or isinstance(value, bool):
             kind = "text" if expected is str else "a whole number"
-            raise ConfigError(f"{path}: '{where}{key}' must be {kind}, got {value!r}")
+            # A key pasted into api_key_env (as a list, say) must not be printed.
+            got = "" if key == "api_key_env" else f", got {value!r}"
+            raise ConfigError(f"{path}: '{where}{key}' must be {kind}{got}")
 
 
 def _validate(path: Path, table: dict[str, Any]) -> dict[str, Any]:
@@ -178,6 +231,8 @@ def _validate(path: Path, table: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(target, dict):
             raise ConfigError(f"{path}: 'targets.{name}' must be a table [targets.{name}]")
         _check_table(path, target, _TARGET_KEYS, f"targets.{name}.")
+        if "api_key_env" in target:  # every target's, not only the one used now
+            _check_api_key_env(path, name, target["api_key_env"])
     return table
 
 
@@ -258,12 +313,7 @@ def load_settings(path: Path, target: str | None = None, *, allow_new: bool = Fa
         if "api_url" in targets[target]:
             values["api_url_source"] = f"`targets.{target}.api_url` in {config}"
     settings = Settings(**values)
-    if not _VARIABLE_NAME.fullmatch(settings.api_key_env):
-        # The value is not repeated: it may well be the key itself, pasted in by mistake.
-        raise ConfigError(
-            f"{config}: 'api_key_env' must name an environment variable (such as "
-            "PLAIN_API_KEY) that holds the key; never write the key itself in a file"
-        )
+    _check_api_key_env(config, target, settings.api_key_env)
     if settings.concurrency < 1:
         raise ConfigError(f"{config}: 'concurrency' must be at least 1")
     if settings.max_retry_wait < 0:

@@ -10,6 +10,7 @@ code   meaning
 1      the content has errors, or a requested action was refused; nothing was sent
 2      usage: a flag, a setting or a file the command needs is wrong or missing
 3      Plain failed or refused (network, key, permissions, a rejected write)
+4      published, except edits people made in Plain, which were left as they are
 70     a bug in publisher
 =====  ==============================================================================
 
@@ -30,6 +31,7 @@ EXIT_OK = 0
 EXIT_CONTENT = 1
 EXIT_USAGE = 2
 EXIT_REMOTE = 3
+EXIT_EDITS_KEPT = 4
 EXIT_BUG = 70
 
 
@@ -74,6 +76,12 @@ class UsageError(PublisherError):
 
 class ConfigError(UsageError):
     """A settings problem: the user has to fix a file, a flag or an environment variable."""
+
+
+class EditsKeptError(PublisherError):
+    """A publish wrote everything except what people edited in Plain (kept as it is)."""
+
+    exit_code = EXIT_EDITS_KEPT
 
 
 class RemoteError(PublisherError):

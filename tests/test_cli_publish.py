@@ -165,7 +165,7 @@ def test_target_selects_help_center_and_key_variable(tmp_path: Path, emulator: E
         f'api_url = "{emulator.url}"\napi_key_env = "STAGING_KEY"\n'
     )
     missing = invoke(emulator, "plan", str(tmp_path), "--target", "staging", key="")
-    assert missing.exit_code == 2 and "set STAGING_KEY" in missing.output
+    assert missing.exit_code == 2 and "targets.staging.api_key_env" in missing.output
     result = invoke(
         emulator,
         "publish",

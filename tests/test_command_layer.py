@@ -23,10 +23,12 @@ from publisher.content.model import Problem
 from publisher.errors import (
     EXIT_BUG,
     EXIT_CONTENT,
+    EXIT_EDITS_KEPT,
     EXIT_REMOTE,
     EXIT_USAGE,
     ConfigError,
     ContentError,
+    EditsKeptError,
     PublisherError,
     RefusedError,
     RemoteError,
@@ -94,6 +96,7 @@ def _errors() -> list[tuple[str, Exception, int, str]]:
         ),
         ("restore", RestoreError("groups form a cycle"), EXIT_REMOTE, "cycle"),
         ("wrote", written, EXIT_REMOTE, "again is safe"),
+        ("edits-kept", EditsKeptError("left 1 item as people edited them"), 4, "left 1 item"),
         ("bug", RuntimeError("boom"), EXIT_BUG, "hit a bug: RuntimeError: boom"),
     ]
 
@@ -163,8 +166,9 @@ def test_a_bug_shows_its_traceback_only_with_verbose(
 def test_the_readme_documents_every_exit_code() -> None:
     text = README.read_text(encoding="utf-8")
     table = text[text.index("**Exit codes**") :]
-    documented = {int(m) for m in re.findall(r"^\| (\d+) \|", table, flags=re.M)[:5]}
-    assert documented == {0, EXIT_CONTENT, EXIT_USAGE, EXIT_REMOTE, EXIT_BUG}
+    table = table[: table.index("\n\n", table.index("|---|"))]
+    documented = {int(m) for m in re.findall(r"^\| (\d+) \|", table, flags=re.M)}
+    assert documented == {0, EXIT_CONTENT, EXIT_USAGE, EXIT_REMOTE, EXIT_EDITS_KEPT, EXIT_BUG}
     for cls in (ContentError, RefusedError, UsageError, RemoteError):
         assert issubclass(cls, PublisherError)
 
@@ -379,9 +383,10 @@ def test_two_files_matching_one_plain_item_name_both_without_a_traceback(
     remote_id = json.loads(invoke(emulator, "plan", str(tmp_path), "--json").output)["articles"][0][
         "id"
     ]
+    # Both pinned to one Plain article (a file copied with its front-matter, say).
     write_tree(
         tmp_path,
-        {"a.md": article("A", slug="new-a", id=remote_id), "b.md": article("B", slug="old")},
+        {"a.md": article("A", slug="new-a", id=remote_id), "b.md": article("B", id=remote_id)},
     )
     for command in ("plan", "publish"):
         result = invoke(emulator, command, str(tmp_path))

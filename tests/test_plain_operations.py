@@ -60,6 +60,8 @@ def test_operations_file_has_the_client_operations() -> None:
         "CreateWorkspaceFileUploadUrl",
         "CreateWorkspaceFileDownloadUrl",
         "MyPermissions",
+        "MyMachineUser",
+        "HelpCenter",
     }
 
 

@@ -27,5 +27,6 @@ def plan(
             str(settings.help_center_id),
             settings.upload_cache_file,
             prune=prune,
+            published_record=settings.published_record_file,
         )
     return the_plan, compiled

@@ -18,6 +18,7 @@ def publish(
     prune: bool = False,
     yes: bool = False,
     dry_run: bool = False,
+    overwrite_edits: bool = False,
     verbose: bool = False,
     progress: ProgressCallback | None = None,
     notice: Callable[[str], None] | None = None,
@@ -32,6 +33,8 @@ def publish(
         concurrency=settings.concurrency,
         backups_dir=settings.backups_dir,
         upload_cache=settings.upload_cache_file,
+        published_record=settings.published_record_file,
+        overwrite_edits=overwrite_edits,
     )
     with connect(settings, verbose=verbose, notice=notice) as client:
         outcome = publish_content(

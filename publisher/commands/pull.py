@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from publisher.commands.remote import connect
+from publisher.commands.remote import compiled_or_raise, connect
 from publisher.config import CONFIG_FILE, PLAIN_API_URL, Settings
-from publisher.pull import PullResult, pull_help_center
+from publisher.pull import PullError, PullResult, pull_help_center
+from publisher.safe_write import UnsafePath, write_file
+from publisher.sync.edits import BroughtHome, bring_home
+from publisher.sync.publish import read_and_plan
+
+
+def pull_edited(
+    settings: Settings,
+    *,
+    verbose: bool = False,
+    notice: Callable[[str], None] | None = None,
+) -> BroughtHome:
+    """Bring only what people edited in Plain into the files the content already has."""
+    compiled = compiled_or_raise(settings)
+    with connect(settings, verbose=verbose, notice=notice) as client:
+        plan, remote = read_and_plan(
+            client,
+            compiled.site,
+            str(settings.help_center_id),
+            settings.upload_cache_file,
+            published_record=settings.published_record_file,
+        )
+    return bring_home(plan, remote, compiled.site.content)
 
 
 @dataclass
@@ -34,8 +57,11 @@ def pull(
     written = None
     if settings.config_file is None and settings.content_dir != settings.project_dir:
         written = settings.project_dir / CONFIG_FILE
-        lines = [f'help_center_id = "{settings.help_center_id}"']
+        lines = [f"help_center_id = {json.dumps(settings.help_center_id)}"]
         if settings.api_url != PLAIN_API_URL:
-            lines.append(f'api_url = "{settings.api_url}"')
-        written.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            lines.append(f"api_url = {json.dumps(settings.api_url)}")  # a TOML basic string
+        try:
+            write_file(settings.project_dir, CONFIG_FILE, ("\n".join(lines) + "\n").encode())
+        except UnsafePath as error:
+            raise PullError(f"{error}: not written") from None
     return PullOutcome(result, written)

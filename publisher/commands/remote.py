@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from publisher.config import Settings
+from publisher.config import DEFAULT_KEY_VARIABLE, Settings
 from publisher.errors import ContentError, RemoteError, UsageError
 from publisher.pipeline import CompileResult, compile_project
 from publisher.plain import (
@@ -42,8 +42,9 @@ def connect(
 ) -> Iterator[PlainClient]:
     """A client for the settings' help center; Plain's failures leave it explained."""
     key = os.environ.get(settings.api_key_env, "").strip()
+    variable = key_variable(settings)
     if not key:
-        raise UsageError(f"set {settings.api_key_env} to an API key with {PERMISSIONS_HINT}")
+        raise UsageError(f"set {variable} to an API key with {PERMISSIONS_HINT}")
     if not settings.help_center_id:
         raise UsageError(
             "no help center: pass --help-center-id, set PLAIN_HELP_CENTER_ID, or set "
@@ -65,13 +66,22 @@ def connect(
             notice=notice,
         )
     except ValueError as error:  # a key that cannot be sent; the message never shows it
-        raise UsageError(f"{settings.api_key_env}: {error}") from None
+        raise UsageError(f"{variable}: {error}") from None
     try:
         with client:
             yield client
     except RemoteError as error:
         explain(error, settings)
         raise
+
+
+def key_variable(settings: Settings) -> str:
+    """How messages name the variable holding the key. A target's `api_key_env` is a value
+    someone typed into a file, and may be a key pasted by mistake: it is never echoed."""
+    if settings.target is None or settings.api_key_env == DEFAULT_KEY_VARIABLE:
+        return settings.api_key_env
+    where = settings.config_file.name if settings.config_file else "publisher.toml"
+    return f"the environment variable named by `targets.{settings.target}.api_key_env` in {where}"
 
 
 def explain(error: RemoteError, settings: Settings) -> None:

@@ -7,17 +7,21 @@ lines in a CI log (where nothing may be cut to fit a width), or as a Markdown ta
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from publisher.sync.edits import Edit
 from publisher.sync.plan import Plan
 from publisher.sync.publish import PublishOutcome
 from publisher.wording import plural
 
 _STYLES = {
+    "edited": "magenta",
+    "conflict": "bold magenta",
     "create": "green",
     "update": "yellow",
     "rename": "yellow",
@@ -39,6 +43,26 @@ class Row:
     details: str = ""
 
 
+def _edited(edit: Edit, changed: str = "") -> tuple[str, str]:
+    who = edit.by.describe() if edit.by else "someone"
+    when = f" at {edit.at}" if edit.at else ""
+    what = f"; content differs in {changed}" if changed else ""
+    return ("conflict" if edit.conflict else "edited", f"edited in Plain by {who}{when}{what}")
+
+
+def edits_lines(plan: Plan) -> list[str]:
+    """The edits people made in Plain, each with its diff, for the top of a plan."""
+    if not plan.edits:
+        return []
+    lines = ["Edited in Plain (publish leaves these as they are unless --overwrite-edits):"]
+    for edit in plan.edits:
+        lines.append(f"  {edit.describe()}")
+        if edit.kind == "navigation":
+            lines.append("    (the content's order is written anyway; this is a notice)")
+        lines += [f"    {line}" for line in edit.diff.splitlines()]
+    return lines
+
+
 def plan_rows(plan: Plan, *, show_unchanged: bool = False) -> list[Row]:
     """Every change the plan makes (and, with `show_unchanged`, what it leaves alone)."""
     rows: list[Row] = []
@@ -51,16 +75,20 @@ def plan_rows(plan: Plan, *, show_unchanged: bool = False) -> list[Row]:
             if group.replaces
             else ""
         )
-        rows.append(
-            Row("recreate" if group.replaces else group.kind, "group", group.desired.slug, details)
-        )
+        action: str = "recreate" if group.replaces else group.kind
+        if group.edit is not None:
+            action, details = _edited(group.edit)
+        rows.append(Row(action, "group", group.desired.slug, details))
     for article in plan.articles:
         if article.kind == "unchanged" and not show_unchanged:
             continue
         details = ", ".join(article.changed)
         if article.renamed_from:
             details = f"renamed from '{article.renamed_from}'; " + details
-        rows.append(Row(article.kind, "article", article.desired.slug, details))
+        article_action: str = article.kind
+        if article.edit is not None:
+            article_action, details = _edited(article.edit, details)
+        rows.append(Row(article_action, "article", article.desired.slug, details))
     for heading in plan.headings:
         if heading.kind == "unchanged" and not show_unchanged:
             continue
@@ -105,6 +133,8 @@ def plan_table(plan: Plan, *, show_unchanged: bool = False) -> Table:
 def print_plan(plan: Plan, console: Console, *, verbose: bool = False) -> None:
     """The plan for a person: a table on a terminal, whole lines in a log (never cut)."""
     rows = plan_rows(plan, show_unchanged=verbose)
+    for line in edits_lines(plan):
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
     if not rows and not plan.nav_changed:
         console.print(f"Nothing to change in help center {plan.help_center_id}.", highlight=False)
     elif console.is_terminal:
@@ -150,7 +180,7 @@ def plan_summary(plan: Plan) -> str:
     gone = len(plan.orphan_articles), len(plan.orphan_groups)
     parts = [
         f"{plan.count('create')} to create",
-        f"{plan.count('update')} to update",
+        f"{plan.count('update') - sum(1 for e in plan.edits if e.kind == 'article')} to update",
         f"{plan.count('unchanged')} unchanged",
         f"{plural(groups_new, 'group')} to create",
         f"{plural(groups_changed, 'group')} to change",
@@ -160,6 +190,9 @@ def plan_summary(plan: Plan) -> str:
         f"{plural(len(plan.uploads), 'image')} to upload",
         "navigation changes" if plan.nav_changed else "navigation unchanged",
     ]
+    edited = sum(1 for e in plan.edits if e.kind != "navigation")
+    if edited:
+        parts.insert(2, f"{edited} edited in Plain (kept unless --overwrite-edits)")
     return "Plan: " + ", ".join(parts)
 
 
@@ -176,6 +209,9 @@ def outcome_counts(outcome: PublishOutcome) -> dict[str, int | str]:
         "groups renamed": len(applied.groups_renamed) if applied else 0,
         "groups deleted": len(pruned.deleted_groups) if pruned else 0,
         "images uploaded": len(applied.images_uploaded) if applied else 0,
+        "kept (edited in Plain)": (
+            len(applied.skipped_articles) + len(applied.skipped_groups) if applied else 0
+        ),
         "navigation": "written" if applied and applied.index_written else "unchanged",
         "orphaned (kept)": 0 if pruned else len(plan.orphan_articles),
         "orphaned groups (kept)": 0 if pruned else len(plan.orphan_groups),
@@ -223,24 +259,89 @@ def deleted_lines(outcome: PublishOutcome) -> list[str]:
     return lines
 
 
-def _cell(text: str) -> str:
-    """Text for one Markdown table cell: nothing in it can end the cell, the row or the table."""
-    return " ".join(text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "'").split())
+def _unfenced(line: str) -> str:
+    """A line inside a fenced block that cannot close the fence."""
+    return line.replace("```", "'''")
+
+
+#: Every ASCII punctuation character: each can start Markdown (links, images, HTML, emphasis,
+#: entities, code) and each is written as itself when escaped with a backslash.
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+#: Control characters, and the bidirectional controls that make text read in another order
+#: than it is written.
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CELL_LIMIT = 1000
+
+
+def _cell(text: str, *, code: bool = False) -> str:
+    """Text for one Markdown table cell or list item, shown as written: nothing in it can
+    end the cell, the row or the table, or be read as Markdown or HTML (a link, an image, a
+    badge, bold "Approved"). In a code span (`code`, between backticks) only a backtick and
+    `|` need care; elsewhere every ASCII punctuation character is escaped. One line, at most
+    1,000 characters."""
+    text = " ".join(_INVISIBLE.sub(" ", text).split())
+    if len(text) > _CELL_LIMIT:
+        text = text[: _CELL_LIMIT - 1] + "…"
+    if code:
+        return text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "'")
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
 
 
 def summary_markdown(outcome: PublishOutcome, *, dry_run: bool = False) -> str:
     title = "Publish plan (dry run)" if dry_run else "Help center published"
-    lines = [f"### {title}", "", "| | |", "|---|---|"]
+    lines = [f"### {title}", ""]
+    if outcome.plan.edits:
+        # First, since these need a person: an edit in Plain that publish did not undo.
+        lines += ["**Edited in Plain**: publish left these as they are.", ""]
+        for edit in outcome.plan.edits:
+            lines += [f"- {_cell(edit.describe())}", "", "  ```diff"]
+            lines += [f"  {_unfenced(line)}" for line in edit.diff.splitlines()]
+            lines += ["  ```", ""]
+    lines += ["| | |", "|---|---|"]
     lines += [f"| {key} | {value} |" for key, value in outcome_counts(outcome).items()]
     rows = plan_rows(outcome.plan)
     if rows:
         lines += ["", "| action | kind | item | details |", "|---|---|---|---|"]
         lines += [
-            f"| {r.action} | {r.kind} | `{_cell(r.item)}` | {_cell(r.details)} |" for r in rows
+            f"| {r.action} | {r.kind} | `{_cell(r.item, code=True)}` | {_cell(r.details)} |"
+            for r in rows
         ]
     if outcome.pruned:
-        lines += ["", f"Snapshot of deleted items: `{_cell(str(outcome.pruned.snapshot))}`"]
+        lines += [
+            "",
+            f"Snapshot of deleted items: `{_cell(str(outcome.pruned.snapshot), code=True)}`",
+        ]
     if outcome.plan.warnings:
         lines += ["", "**Warnings**", ""]
         lines += [f"- {_cell(warning)}" for warning in outcome.plan.warnings]
     return "\n".join(lines) + "\n"
+
+
+def public_links(outcome: PublishOutcome) -> list[str]:
+    """The public page of every article created or updated, for a reviewer to click."""
+    applied = outcome.applied
+    if applied is None or not outcome.public_base:
+        return []
+    return [
+        f"{verb}: {outcome.public_base}/article/{slug}"
+        for verb, slugs in (("created", applied.created), ("updated", applied.updated))
+        for slug in slugs
+    ]
+
+
+def kept_edits_message(outcome: PublishOutcome) -> str | None:
+    """Why a publish ends with exit 4: what it left as people edited it, and the two ways
+    forward."""
+    applied = outcome.applied
+    if applied is None or not (applied.skipped_articles or applied.skipped_groups):
+        return None
+    skipped = {("article", s) for s in applied.skipped_articles}
+    skipped |= {("group", s) for s in applied.skipped_groups}
+    items = [e for e in outcome.plan.edits if (e.kind, e.item) in skipped]
+    listed = "; ".join(e.describe() + (f" ({e.source})" if e.source else "") for e in items)
+    return (
+        f"left {plural(len(items), 'item')} as people edited them in Plain: {listed}. "
+        "Either bring the edits into the content with `publisher pull --edited` (then review "
+        "`git diff` and commit), or write the content over them with "
+        "`publisher publish --overwrite-edits`"
+    )

@@ -9,6 +9,7 @@ from typing import Any
 
 from publisher.commands.remote import connect
 from publisher.config import Settings
+from publisher.errors import RemoteError
 from publisher.sync.prune import RestoreResult, read_snapshot
 from publisher.sync.prune import restore as restore_snapshot
 
@@ -25,6 +26,7 @@ def restore(
     settings: Settings,
     snapshot: Path,
     *,
+    overwrite: bool = False,
     verbose: bool = False,
     notice: Callable[[str], None] | None = None,
 ) -> RestoreOutcome:
@@ -32,7 +34,14 @@ def restore(
     data = read_snapshot(snapshot)
     settings = settings.with_overrides(help_center_id=str(data["helpCenterId"]))
     with connect(settings, verbose=verbose, notice=notice) as client:
-        result = restore_snapshot(client, data)
+        writes_before = client.stats.writes
+        try:
+            result = restore_snapshot(
+                client, data, overwrite=overwrite, backups_dir=settings.backups_dir
+            )
+        except RemoteError as error:
+            error.wrote = client.stats.writes > writes_before
+            raise
     return RestoreOutcome(result, _missing_from_content(settings, data))
 
 

@@ -44,6 +44,7 @@ from publisher.plain.models import (
     UploadTarget,
 )
 from publisher.plain.pagination import PAGE_SIZE, Page, paginate
+from publisher.plain.redact import redact
 from publisher.plain.retry import (
     RetryPolicy,
     call_with_retries,
@@ -147,6 +148,30 @@ def api_url_problem(url: str) -> str | None:
     return None
 
 
+def upload_url_problem(url: str) -> str | None:
+    """Why `url` cannot be where a file is uploaded to, or None when it can: it must be an
+    absolute http or https URL with a host that httpx can send to."""
+    if not url.strip():
+        return "is empty"
+    if url != url.strip() or any(c.isspace() or not c.isprintable() for c in url):
+        return "has spaces or control characters"
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError, TypeError):
+        return "is not a valid URL"
+    if parsed.scheme not in ("http", "https"):
+        return "is not an http or https URL"
+    if not parsed.host:
+        return "has no host"
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        return "has a port out of range"
+    try:
+        httpx.Request("POST", parsed)
+    except (httpx.InvalidURL, ValueError, TypeError):
+        return "is not a valid URL"
+    return None
+
+
 class PlainClient:
     """One connection pool to Plain, shared by every thread that uses this object.
 
@@ -235,6 +260,22 @@ class PlainClient:
             "MyPermissions",
             {},
             lambda data: frozenset(str(p) for p in data["myPermissions"]["permissions"]),
+        )
+
+    def my_machine_user_id(self) -> str | None:
+        """The machine user behind this key (None for a person's session)."""
+        return self._run(
+            "MyMachineUser",
+            {},
+            lambda data: _optional(data["myMachineUser"], lambda node: _str_field(node, "id")),
+        )
+
+    def get_help_center(self, help_center_id: str) -> HelpCenter:
+        """One help center, with its domain settings (where its public pages live)."""
+        return self._run(
+            "HelpCenter",
+            {"id": help_center_id},
+            lambda data: HelpCenter.from_graphql(self._help_center(data, help_center_id)),
         )
 
     def list_articles(self, help_center_id: str) -> list[RemoteArticle]:
@@ -440,6 +481,15 @@ class PlainClient:
     ) -> None:
         operation = UPLOAD_OPERATION
         mime = content_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+        problem = upload_url_problem(target.upload_form_url)
+        if problem:
+            # Nothing is sent to it. The URL is shown without its query (which may carry a
+            # signature) and cut short: it is the server's text, not ours.
+            raise InvalidResponseError(
+                f"CreateWorkspaceFileUploadUrl gave an upload URL that {problem}: "
+                f"{self._shown_url(target.upload_form_url)}",
+                operation="CreateWorkspaceFileUploadUrl",
+            )
 
         def attempt() -> None:
             # httpx writes the plain fields before the file, as S3-style forms require.
@@ -601,13 +651,13 @@ class PlainClient:
         started = time.perf_counter()
         try:
             response = self._http.post(url, **kwargs)
-        except httpx.TransportError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, httpx.CookieConflict, httpx.StreamError) as exc:
             elapsed_ms = (time.perf_counter() - started) * 1000
             logger.debug("%s: %s after %.0f ms", operation, type(exc).__name__, elapsed_ms)
             # `from None`: the httpx exception holds the request, headers included.
             raise NetworkError(
-                f"cannot reach {httpx.URL(url).copy_with(query=None)} ({type(exc).__name__}: "
-                f"{self._scrub(str(exc)) or 'no details'})",
+                f"cannot reach {self._shown_url(url)} ({type(exc).__name__}: "
+                f"{self._scrub(str(exc))[:300] or 'no details'})",
                 operation=operation,
                 transient=isinstance(exc, _TRANSIENT_TRANSPORT_ERRORS),
             ) from None
@@ -650,13 +700,13 @@ class PlainClient:
             )
         if status == 404:
             return HTTPError(
-                f"{prefix}HTTP 404 from {response.request.url.copy_with(query=None)}: nothing "
+                f"{prefix}HTTP 404 from {self._shown_url(str(response.request.url))}: nothing "
                 f"answers there; is it Plain's GraphQL endpoint?{suffix}",
                 operation=operation,
                 status_code=status,
             )
         return HTTPError(
-            f"{prefix}unexpected HTTP {status} from {response.request.url.copy_with(query=None)}"
+            f"{prefix}unexpected HTTP {status} from {self._shown_url(str(response.request.url))}"
             f"{suffix}",
             operation=operation,
             status_code=status,
@@ -705,10 +755,10 @@ class PlainClient:
     def _json(self, operation: str, response: httpx.Response) -> Any:
         try:
             document = json.loads(response.text)
-        except ValueError:
+            # Scrubbed after decoding too: JSON may spell the key with escapes (`\u0070...`).
+            return self._scrub_json(document)
+        except (ValueError, RecursionError):  # not JSON, or nested too deeply to be a reply
             return None
-        # Scrubbed after decoding: JSON may spell the key with escapes (`\u0070lain...`).
-        return self._scrub_json(document)
 
     def _scrub_json(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -723,8 +773,10 @@ class PlainClient:
         """A short, single-line reason from an error response, if it has a readable one."""
         try:
             document = json.loads(response.text)
-        except ValueError:
+        except (ValueError, RecursionError):
             document = None
+        if isinstance(document, list) and document:  # a list of errors, or of messages
+            document = document[0]
         text = ""
         if isinstance(document, dict):
             errors = document.get("errors")
@@ -732,20 +784,47 @@ class PlainClient:
                 text = str(errors[0].get("message", ""))
             elif isinstance(document.get("message"), str):
                 text = document["message"]
-        elif "html" not in response.headers.get("Content-Type", ""):
+        elif isinstance(document, str):  # a JSON string: its decoded text
+            text = document
+        elif document is None and "html" not in response.headers.get("Content-Type", ""):
             text = response.text
+        # Scrubbed before it is cut short (a cut could split the key) and after (no cut
+        # can join one).
         text = " ".join(self._scrub(text).split())
-        return text[:200] + ("…" if len(text) > 200 else "")
+        return self._scrub(text[:200]) + ("…" if len(text) > 200 else "")
 
     def _scrub(self, text: str) -> str:
-        # Defence in depth: a server (or proxy) that echoes the key must not put it in our
-        # errors or logs.
-        key = self._api_key.reveal()
-        return text.replace(key, REDACTED) if key in text else text
+        """`text` without the API key, in any spelling a server may echo it in (any case,
+        JSON escapes, percent-encoding, base64 of it or of `Bearer <key>`): defence in depth,
+        so that a server (or proxy) that echoes the key cannot put it in an error or a log."""
+        return redact(text, self._api_key.reveal(), REDACTED)
+
+    def _shown_url(self, url: str) -> str:
+        """A URL for a message: without its query and fragment (they may carry a signature)
+        or user name, scrubbed, at most 120 characters, and quoted when it has spaces or
+        control characters."""
+        base = url.split("#", 1)[0].split("?", 1)[0]
+        scheme, sep, rest = base.partition("://")
+        if sep:
+            host, slash, path = rest.partition("/")
+            base = f"{scheme}://{host.rpartition('@')[2]}{slash}{path}"
+        shown = self._scrub(base)
+        if len(shown) > 120:
+            shown = shown[:119] + "…"
+        if not shown or any(c.isspace() or not c.isprintable() for c in shown):
+            return repr(shown)
+        return shown
 
 
 def _optional(node: Mapping[str, Any] | None, parse: Callable[[Mapping[str, Any]], T]) -> T | None:
     return None if node is None else parse(node)
+
+
+def _str_field(node: Mapping[str, Any], key: str) -> str:
+    value = node[key]
+    if not isinstance(value, str):
+        raise InvalidResponseError(f"{key} is not a string")
+    return value
 
 
 def _required(output: Mapping[str, Any], key: str) -> Mapping[str, Any]:

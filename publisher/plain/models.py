@@ -49,6 +49,40 @@ def _iso(obj: Mapping[str, Any], key: str) -> str | None:
     return _opt_str(inner, "iso8601")
 
 
+ActorKind = Literal["user", "machine_user", "system", "unknown"]
+_ACTOR_KINDS: dict[str, ActorKind] = {
+    "UserActor": "user",
+    "MachineUserActor": "machine_user",
+    "SystemActor": "system",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who last changed something (Plain's ``InternalActor``): a person in the app, a
+    machine user's API key, or the system."""
+
+    kind: ActorKind
+    id: str
+    name: str | None = None
+
+    def describe(self) -> str:
+        if self.kind == "user":
+            return f"{self.name or 'a person'} in Plain's app"
+        if self.kind == "machine_user":
+            return f"API key of machine user {self.id}"
+        return f"Plain ({self.kind} {self.id})".replace(" unknown", "")
+
+    @classmethod
+    def from_graphql(cls, node: Mapping[str, Any] | None) -> Actor | None:
+        if not node:
+            return None
+        kind = _ACTOR_KINDS.get(str(node.get("__typename")), "unknown")
+        ident = node.get("userId") or node.get("machineUserId") or node.get("systemId") or ""
+        user = node.get("user") if isinstance(node.get("user"), Mapping) else None
+        return cls(kind, str(ident), _opt_str(user, "fullName") if user else None)
+
+
 @dataclass(frozen=True, slots=True)
 class HelpCenter:
     id: str
@@ -83,6 +117,7 @@ class RemoteArticle:
     status: str
     group_id: str | None
     updated_at: str | None = None
+    updated_by: Actor | None = None
 
     @property
     def status_known(self) -> bool:
@@ -100,6 +135,7 @@ class RemoteArticle:
             status=_str(node, "status"),
             group_id=_nested_id(node, "articleGroup"),
             updated_at=_iso(node, "updatedAt"),
+            updated_by=Actor.from_graphql(node.get("updatedBy")),
         )
 
 
@@ -110,6 +146,7 @@ class RemoteGroup:
     name: str
     parent_id: str | None
     updated_at: str | None = None
+    updated_by: Actor | None = None
 
     @classmethod
     def from_graphql(cls, node: Mapping[str, Any]) -> RemoteGroup:
@@ -119,6 +156,7 @@ class RemoteGroup:
             name=_str(node, "name"),
             parent_id=_nested_id(node, "parentArticleGroup"),
             updated_at=_iso(node, "updatedAt"),
+            updated_by=Actor.from_graphql(node.get("updatedBy")),
         )
 
 
@@ -181,6 +219,8 @@ class RemoteIndex:
     help_center_id: str
     hash: str
     entries: tuple[IndexEntry, ...]
+    updated_at: str | None = None
+    updated_by: Actor | None = None
 
     @classmethod
     def from_graphql(cls, node: Mapping[str, Any]) -> RemoteIndex:
@@ -188,6 +228,8 @@ class RemoteIndex:
             help_center_id=_str(node, "helpCenterId"),
             hash=_str(node, "hash"),
             entries=tuple(IndexEntry.from_graphql(i) for i in node["navIndex"]),
+            updated_at=_iso(node, "updatedAt"),
+            updated_by=Actor.from_graphql(node.get("updatedBy")),
         )
 
 

@@ -4,7 +4,8 @@ an interrupted run already made, so a second run converges instead of duplicatin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import hashlib
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -18,6 +19,7 @@ from publisher.plain import (
     RemoteGroup,
 )
 from publisher.site.compiler import CompiledSite
+from publisher.sync.edits import fingerprint
 from publisher.sync.images import LocalImage
 from publisher.sync.navigation import merge_index, write_index
 from publisher.sync.plan import (
@@ -32,6 +34,7 @@ from publisher.sync.plan import (
 from publisher.sync.state import DesiredArticle, NodeKey
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 ProgressCallback = Callable[[str, str], None]  # (phase, item) after each write
 
 
@@ -52,6 +55,12 @@ class ApplyResult:
     groups_created: list[str] = field(default_factory=list)
     groups_renamed: list[str] = field(default_factory=list)
     images_uploaded: list[str] = field(default_factory=list)
+    #: Edited in Plain and left as they are (no --overwrite-edits): slugs.
+    skipped_articles: list[str] = field(default_factory=list)
+    skipped_groups: list[str] = field(default_factory=list)
+    #: Article id -> fingerprint of what Plain now has from this content (written or found
+    #: unchanged), the base for telling the next edit in Plain from a conflict.
+    fingerprints: dict[str, str] = field(default_factory=dict)
     index_written: bool = False
     index_attempts: int = 0
     ids: dict[NodeKey, str] = field(default_factory=dict)
@@ -78,6 +87,80 @@ def run_concurrently(items: Iterable[T], work: Callable[[T], None], concurrency:
             raise error
 
 
+#: The longest start of a slug kept in a temporary one (the rest is `-tmp-` and 8 hex digits).
+_TEMPORARY_STEM = 60
+
+
+def temporary_slug(slug: str, article_id: str) -> str:
+    """Where an article waits while the slug it holds goes to another (a swap or rotation of
+    slugs): `<slug>-tmp-<8 hex digits of its id>`. The same for the same article in every run,
+    so a run interrupted there finds it again (by its pinned id) and finishes the move."""
+    tag = hashlib.sha256(article_id.encode("utf-8")).hexdigest()[:8]
+    stem = slug[:_TEMPORARY_STEM].strip("-") or "article"
+    return f"{stem}-tmp-{tag}"
+
+
+def rename_order(
+    moves: Mapping[K, tuple[str | None, str]],
+    temporary: Callable[[K, str], str] | None = None,
+) -> list[list[tuple[K, str]]]:
+    """The writes that move every article to its slug without ever asking for a slug another
+    article still holds, as waves (the writes of a wave can run at once, each wave after the
+    one before it).
+
+    `moves` maps each article to write to (the slug it has now, or None for a new article;
+    the slug it must get). An article waits for the one holding its slug to move first; in a
+    cycle of such waits (a swap, a rotation) one article, the first of the cycle in `moves`,
+    first moves to ``temporary(key, slug_now)``, which frees its slug for the rest. A write
+    in the returned waves is (key, slug to write); an article so moved appears twice."""
+    temporary = temporary or (lambda key, slug: temporary_slug(slug, str(key)))
+    position = {key: i for i, key in enumerate(moves)}
+    holder: dict[str, K] = {now: key for key, (now, _) in moves.items() if now is not None}
+    waits_for: dict[K, K] = {}
+    for key, (_, wanted) in moves.items():
+        other = holder.get(wanted)
+        if other is not None and other != key:
+            waits_for[key] = other
+    # Each slug is wanted by one article and held by at most one, so every article waits for
+    # at most one other and is waited for by at most one: chains, and cycles to break.
+    jobs: dict[K, list[str]] = {key: [wanted] for key, (_, wanted) in moves.items()}
+    seen: set[K] = set()
+    for start in moves:
+        path: list[K] = []
+        on_path: set[K] = set()
+        node: K | None = start
+        while node is not None and node not in seen:
+            seen.add(node)
+            path.append(node)
+            on_path.add(node)
+            node = waits_for.get(node)
+        if node is not None and node in on_path:
+            cycle = path[path.index(node) :]
+            breaker = min(cycle, key=position.__getitem__)
+            now = moves[breaker][0]
+            assert now is not None  # only articles that hold a slug can be waited for
+            jobs[breaker].insert(0, temporary(breaker, now))
+    current = {key: now for key, (now, _) in moves.items()}
+    waves: list[list[tuple[K, str]]] = []
+    while jobs:
+        wave = [
+            (key, slugs[0]) for key, slugs in jobs.items() if holder.get(slugs[0]) in (None, key)
+        ]
+        if not wave:  # cannot happen: every cycle was broken above
+            raise RuntimeError("slug moves wait for each other in a cycle")
+        for key, slug in wave:
+            now = current[key]
+            if now is not None and holder.get(now) == key:
+                del holder[now]
+            holder[slug] = key
+            current[key] = slug
+            jobs[key].pop(0)
+            if not jobs[key]:
+                del jobs[key]
+        waves.append(wave)
+    return waves
+
+
 class Applier:
     def __init__(
         self,
@@ -88,12 +171,14 @@ class Applier:
         concurrency: int = 8,
         index_attempts: int = 5,
         progress: ProgressCallback | None = None,
+        overwrite_edits: bool = False,
     ) -> None:
         self.client = client
         self.site = site
         self.plan = plan
         self.concurrency = concurrency
         self.index_attempts = index_attempts
+        self.overwrite_edits = overwrite_edits
         self.progress = progress or (lambda phase, item: None)
         self.result = ApplyResult()
         self.image_urls: dict[str, str] = {
@@ -128,7 +213,9 @@ class Applier:
             else:
                 assert action.remote is not None
                 ids[desired.key] = action.remote.id
-                if action.kind == "rename":
+                if action.edit is not None and not self.overwrite_edits:
+                    self.result.skipped_groups.append(desired.slug)
+                elif action.kind == "rename":
                     self.client.update_group(action.remote.id, name=desired.name)
                     self.result.groups_renamed.append(desired.slug)
                     self.progress("group", f"renamed {desired.slug}")
@@ -161,6 +248,57 @@ class Applier:
 
     # Articles ---------------------------------------------------------------------------
 
+    def _apply_articles(self, actions: list[ArticleAction]) -> None:
+        """Write the articles concurrently, except that an article taking a slug another one
+        gives up waits for that one (a swap or rotation goes through a temporary slug)."""
+        # Pinned articles first: a cycle is broken at its first article, and a pinned one is
+        # found again by its id wherever an interrupted run left it.
+        ordered = sorted(actions, key=lambda action: action.desired.pinned_id is None)
+        moves = {
+            i: (action.remote.slug if action.remote else None, action.desired.slug)
+            for i, action in enumerate(ordered)
+        }
+
+        def temporary(i: int, slug: str) -> str:
+            remote = ordered[i].remote
+            assert remote is not None
+            return temporary_slug(slug, remote.id)
+
+        def write(job: tuple[int, str]) -> None:
+            action = ordered[job[0]]
+            if job[1] == action.desired.slug:
+                self._apply_article(action)
+            else:
+                self._free_slug(action, job[1])
+
+        for wave in rename_order(moves, temporary):
+            run_concurrently(wave, write, self.concurrency)
+
+    def _free_slug(self, action: ArticleAction, slug: str) -> None:
+        """Move an article, as it is in Plain, to a temporary slug so that another article can
+        take its slug; it gets its own new slug (and content) once that one is free."""
+        remote = action.remote
+        assert remote is not None
+        try:
+            self.client.upsert_article(
+                self.plan.help_center_id,
+                article_id=remote.id,
+                group_id=remote.group_id,
+                title=remote.title,
+                description=remote.description,
+                icon=remote.icon,
+                content_html=remote.content_html,
+                slug=slug,
+                status=remote.status,  # type: ignore[arg-type]
+            )
+        except PlainError as error:
+            raise PublishError(
+                f"{action.desired.source} (moving it from '{remote.slug}' to the temporary slug "
+                f"'{slug}' to free its slug)",
+                error,
+            ) from None
+        self.progress("article", f"{remote.slug} moved to {slug} until its new slug is free")
+
     def _apply_article(self, action: ArticleAction) -> None:
         desired = action.desired
         html = article_html(
@@ -179,6 +317,7 @@ class Applier:
         except PlainError as error:
             raise PublishError(f"{desired.source}", error) from None
         self.result.ids[desired.key] = written.id
+        self.result.fingerprints[written.id] = fingerprint(desired, html)
         self.progress("article", desired.slug)
 
     def _upsert(self, desired: DesiredArticle, html: str, article_id: str | None) -> RemoteArticle:
@@ -206,9 +345,13 @@ class Applier:
                 if error.is_slug_conflict
                 else None
             )
-            if found is None:
+            if found is None or found.id in self._managed_ids():
+                # Never take over an article another file of this content stands for.
                 raise
             return self._upsert(desired, html, found.id)
+
+    def _managed_ids(self) -> set[str]:
+        return {action.remote.id for action in self.plan.articles if action.remote is not None}
 
     # Index ------------------------------------------------------------------------------
 
@@ -235,15 +378,20 @@ class Applier:
         for level in self._group_depths():
             run_concurrently(level, self._apply_group, self.concurrency)
         run_concurrently([a.image for a in self.plan.uploads], self._upload, self.concurrency)
+        to_write = []
         for action in self.plan.articles:
-            if action.kind == "unchanged" and action.remote is not None:
+            if action.remote is not None and action.kind == "unchanged":
                 self.result.ids[action.desired.key] = action.remote.id
+                self.result.fingerprints[action.remote.id] = fingerprint(
+                    action.desired, action.html
+                )
                 self.result.unchanged += 1
-        run_concurrently(
-            [a for a in self.plan.articles if a.kind != "unchanged"],
-            self._apply_article,
-            self.concurrency,
-        )
+            elif action.remote is not None and action.edit and not self.overwrite_edits:
+                self.result.ids[action.desired.key] = action.remote.id
+                self.result.skipped_articles.append(action.desired.slug)
+            elif action.kind != "unchanged":
+                to_write.append(action)
+        self._apply_articles(to_write)
         drop = list(drop_from_index)
         wrote = self.result.groups_created or self.result.created or self.result.updated
         if wrote or drop or self.plan.nav_changed:

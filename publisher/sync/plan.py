@@ -20,6 +20,7 @@ from publisher.plain import (
 from publisher.render.canonical import same_content
 from publisher.render.markdown import ImageRef
 from publisher.site.compiler import CompiledSite
+from publisher.sync.edits import Edit
 from publisher.sync.images import LocalImage, image_src, local_image, uploaded_in
 from publisher.sync.navigation import merge_index, tree_order
 from publisher.sync.state import (
@@ -44,6 +45,7 @@ class GroupAction:
     desired: DesiredGroup
     remote: RemoteGroup | None = None
     replaces: RemoteGroup | None = None  # a pinned group whose slug changed: made anew
+    edit: Edit | None = None  # renamed in Plain's app: the rename would undo it
 
     @property
     def remote_id(self) -> str | None:
@@ -59,6 +61,7 @@ class ArticleAction:
     changed: tuple[str, ...] = ()
     renamed_from: str | None = None
     diff: str = ""
+    edit: Edit | None = None  # edited in Plain's app: the update would undo it
 
 
 @dataclass
@@ -97,6 +100,8 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     #: Whether orphans are to be deleted (`--prune`): then they show as deletes.
     prune: bool = False
+    #: What people changed in Plain that this plan would undo (see publisher.sync.edits).
+    edits: list[Edit] = field(default_factory=list)
     #: Permission -> what needs it, for each one the key lacks (filled in after reading it).
     missing_permissions: dict[str, str] = field(default_factory=dict)
 
@@ -176,6 +181,7 @@ class Plan:
                 "after": self.nav_after,
             },
             "warnings": self.warnings,
+            "editedInPlain": [e.to_json() for e in self.edits],
             "missingPermissions": [
                 {"permission": name, "neededFor": why}
                 for name, why in self.missing_permissions.items()
@@ -225,27 +231,43 @@ class _Matcher:
             raise PlanError(f"{source} and {other} both match the same Plain item {remote_id}")
         self.claimed[remote_id] = source
 
-    def article(self, desired: DesiredArticle) -> tuple[RemoteArticle | None, str | None]:
+    def articles(
+        self, desired: list[DesiredArticle]
+    ) -> list[tuple[DesiredArticle, RemoteArticle | None, str | None]]:
+        """Each local article with its remote one and the slug it is renamed from. Pinned ids
+        are matched first, for all articles, so a slug still held by a pinned article that
+        is being renamed away (a swap, a chain) is not taken for another file's."""
         remote = self.remote
-        found: RemoteArticle | None = None
-        if desired.pinned_id:
-            found = remote.article_by_id.get(desired.pinned_id)
+        pinned: dict[int, RemoteArticle] = {}
+        for n, article in enumerate(desired):
+            if not article.pinned_id:
+                continue
+            found = remote.article_by_id.get(article.pinned_id)
             if found is None:
                 self.plan.warnings.append(
-                    f"{desired.source}: pinned id {desired.pinned_id} is not in this help center; "
-                    "matching by slug instead"
+                    f"{article.source}: pinned id {article.pinned_id} is not in this help "
+                    "center; matching by slug instead"
                 )
-        if found is None:
-            found = remote.article_by_slug.get(desired.slug)
-        if found is None:
-            for alias in desired.aliases:
-                found = remote.article_by_slug.get(alias)
-                if found is not None:
-                    break
-        if found is None:
-            return None, None
-        self.claim(found.id, str(desired.source))
-        return found, (found.slug if found.slug != desired.slug else None)
+                continue
+            self.claim(found.id, str(article.source))
+            pinned[n] = found
+        matches = []
+        for n, article in enumerate(desired):
+            match = pinned.get(n) or self._by_slug(article)
+            renamed = match.slug if match is not None and match.slug != article.slug else None
+            matches.append((article, match, renamed))
+        return matches
+
+    def _by_slug(self, desired: DesiredArticle) -> RemoteArticle | None:
+        """The remote article with this slug (else an alias) that no pin claimed."""
+        for name in (desired.slug, *desired.aliases):
+            found = self.remote.article_by_slug.get(name)
+            if found is not None and found.id not in self.claimed:
+                self.claim(found.id, str(desired.source))
+                return found
+            if found is not None and self.claimed.get(found.id) == str(desired.source):
+                return found
+        return None
 
     def group(self, desired: DesiredGroup) -> tuple[RemoteGroup | None, RemoteGroup | None]:
         """(the remote group to update, a pinned remote group whose slug changed)"""
@@ -314,12 +336,16 @@ def make_plan(site: CompiledSite, remote: RemoteState, cached: dict[str, str]) -
             plan.groups.append(GroupAction("unchanged", group, remote_group, replaces))
         group_ids[group.slug] = remote_group.id if remote_group else None
 
-    matches = [(d, *matcher.article(d)) for d in desired.articles]
+    matches = matcher.articles(desired.articles)
     # Only images in articles this content manages count as uploaded: a draft or a page
-    # written by hand in Plain must not choose where the content's images load from.
+    # written by hand in Plain must not choose where the content's images load from; and
+    # only on the host Plain's downloads came from (see images.trusted_image_url).
     uploaded = {
         **cached,
-        **uploaded_in(found.content_html for _, found, _ in matches if found is not None),
+        **uploaded_in(
+            (found.content_html for _, found, _ in matches if found is not None),
+            known_urls=cached.values(),
+        ),
     }
     images = {rel: local_image(rel, path) for rel, path in sorted(content.images.items())}
     plan.images = [ImageAction(img, uploaded.get(img.digest)) for img in images.values()]

@@ -11,6 +11,7 @@ from publisher.errors import RemoteError
 from publisher.plain import PlainClient
 from publisher.site.compiler import CompiledSite
 from publisher.sync.apply import Applier, ApplyResult, ProgressCallback
+from publisher.sync.edits import PublishedRecord, find_edits, needs_identity
 from publisher.sync.images import UploadCache
 from publisher.sync.permissions import (
     READ,
@@ -32,6 +33,10 @@ class PublishOptions:
     max_prune_share: float = 0.5
     backups_dir: Path = Path(".publisher/backups")
     upload_cache: Path | None = None
+    #: What this tool last published (see publisher.sync.edits.PublishedRecord).
+    published_record: Path | None = None
+    #: Write the content's version over edits made in Plain instead of skipping them.
+    overwrite_edits: bool = False
 
 
 @dataclass
@@ -42,12 +47,25 @@ class PublishOutcome:
     requests: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    #: `https://<help center domain>`, known when articles were created or updated.
+    public_base: str | None = None
+
+
+def _scope(client: PlainClient, help_center_id: str) -> str:
+    """Whose entries a local record holds: one help center behind one API."""
+    return f"{client.api_url} {help_center_id}"
 
 
 def _upload_cache(
     client: PlainClient, help_center_id: str, path: Path | None
 ) -> UploadCache | None:
-    return UploadCache(path, f"{client.api_url} {help_center_id}") if path else None
+    return UploadCache(path, _scope(client, help_center_id)) if path else None
+
+
+def _published(
+    client: PlainClient, help_center_id: str, path: Path | None
+) -> PublishedRecord | None:
+    return PublishedRecord(path, _scope(client, help_center_id)) if path else None
 
 
 def read_and_plan(
@@ -57,6 +75,7 @@ def read_and_plan(
     upload_cache: Path | None = None,
     *,
     prune: bool = False,
+    published_record: Path | None = None,
 ) -> tuple[Plan, RemoteState]:
     """Read the help center and the key's permissions (queries only) and work out what
     publishing would change, and which permissions it lacks for that."""
@@ -64,6 +83,15 @@ def read_and_plan(
     cache = _upload_cache(client, help_center_id, upload_cache)
     plan = make_plan(site, remote, cache.load() if cache is not None else {})
     plan.prune = prune
+    if (
+        any(a.kind == "update" for a in plan.articles)
+        or plan.nav_changed
+        or any(g.kind == "rename" for g in plan.groups)
+    ):
+        me = client.my_machine_user_id() if needs_identity(plan, remote) else None
+        record = _published(client, help_center_id, published_record)
+        published = record.load() if record is not None else {}
+        find_edits(plan, remote, me, published)
     needed = required_permissions(plan, prune=prune)
     if set(needed) - {READ}:  # reading worked already: a plan that writes nothing asks nothing
         granted = granted_permissions(client)
@@ -89,7 +117,12 @@ def publish(
     started = time.perf_counter()
     requests_before = client.stats.requests
     plan, remote = read_and_plan(
-        client, site, help_center_id, options.upload_cache, prune=options.prune
+        client,
+        site,
+        help_center_id,
+        options.upload_cache,
+        prune=options.prune,
+        published_record=options.published_record,
     )
     outcome = PublishOutcome(plan)
     if options.prune:
@@ -118,12 +151,27 @@ def _carry_out(
 ) -> None:
     help_center_id = plan.help_center_id
     if not options.dry_run:
-        applier = Applier(client, site, plan, concurrency=options.concurrency, progress=progress)
+        applier = Applier(
+            client,
+            site,
+            plan,
+            concurrency=options.concurrency,
+            progress=progress,
+            overwrite_edits=options.overwrite_edits,
+        )
         try:
             outcome.applied = applier.apply(drop_from_index=index_drops(plan, prune=options.prune))
         finally:
             cache = _upload_cache(client, help_center_id, options.upload_cache)
             if cache is not None:
                 cache.save(applier.image_urls)
+            record = _published(client, help_center_id, options.published_record)
+            if record is not None:
+                record.save(applier.result.fingerprints)
+        applied = outcome.applied
+        if applied is not None and (applied.created or applied.updated):
+            center = client.get_help_center(help_center_id)
+            domain = center.custom_domain_name or center.domain_name
+            outcome.public_base = f"https://{domain}" if domain else None
         if options.prune and (plan.orphan_articles or plan.orphan_groups):
             outcome.pruned = prune(client, plan, remote, options.backups_dir, options.concurrency)
