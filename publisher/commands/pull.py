@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from publisher.commands.plan import plan_with
 from publisher.commands.remote import compiled_or_raise, connect
 from publisher.config import CONFIG_FILE, PLAIN_API_URL, Settings
 from publisher.pull import PullError, PullResult, pull_help_center
 from publisher.safe_write import UnsafePath, write_file
 from publisher.sync.edits import BroughtHome, bring_home
-from publisher.sync.publish import read_and_plan
 
 
 def pull_edited(
@@ -24,13 +24,7 @@ def pull_edited(
     """Bring only what people edited in Plain into the files the content already has."""
     compiled = compiled_or_raise(settings)
     with connect(settings, verbose=verbose, notice=notice) as client:
-        plan, remote = read_and_plan(
-            client,
-            compiled.site,
-            str(settings.help_center_id),
-            settings.upload_cache_file,
-            published_record=settings.published_record_file,
-        )
+        plan, remote = plan_with(client, settings, compiled)
     return bring_home(plan, remote, compiled.site.content)
 
 

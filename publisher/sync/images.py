@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from publisher.content.loader import slug_from_name
+from publisher.sync.records import ScopedRecord
 
 # `screen-0123456789abcdef.png`: 64 bits of SHA-256 of the bytes; a collision would need
 # 2^32 images in one help center before it became likely.
@@ -129,43 +127,11 @@ def uploaded_in(html_pages: Iterable[str], known_urls: Iterable[str] = ()) -> di
     return found
 
 
-class UploadCache:
+class UploadCache(ScopedRecord):
     """Digest -> URL of images this machine uploaded, per help center, for APIs whose
-    download URLs do not show the file name."""
-
-    def __init__(self, path: Path, scope: str) -> None:
-        self.path = path
-        self.scope = scope
-
-    def _read_all(self) -> dict[str, dict[str, str]]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+    download URLs do not show the file name. Failing to write it only costs a re-upload."""
 
     def load(self) -> dict[str, str]:
         """The cached uploads whose URLs could be Plain's (see :func:`trusted_image_url`):
         the cache folder is restored in CI, so an entry pointing anywhere else is dropped."""
-        scoped = self._read_all().get(self.scope, {})
-        if not isinstance(scoped, dict):
-            return {}
-        return {
-            k: v
-            for k, v in scoped.items()
-            if isinstance(k, str) and isinstance(v, str) and _origin(v) is not None
-        }
-
-    def save(self, uploads: dict[str, str]) -> None:
-        if not uploads:
-            return
-        data = self._read_all()
-        data.setdefault(self.scope, {}).update(uploads)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, indent=1, sort_keys=True)
-            os.replace(tmp, self.path)
-        except OSError:
-            pass  # only costs a re-upload next time
+        return {k: v for k, v in super().load().items() if _origin(v) is not None}
