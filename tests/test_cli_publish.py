@@ -119,6 +119,8 @@ def test_prune_and_restore_from_the_command_line(
     restored = invoke(emulator, "restore", str(snapshot))
     assert restored.exit_code == 0, restored.output
     assert "restored 1 article" in restored.output
+    # The file is still gone from the content: the next prune would delete it again.
+    assert "the content still lacks article c" in restored.output
     slugs = [item["slug"] for item in emulator.index()["navIndex"]]
     assert slugs == ["a", "b", "c"]
 
