@@ -22,6 +22,9 @@ from pathlib import Path
 import pytest
 from bad_corpus import BAD_CASES, BadCase, materialise
 
+# every corpus case through the real CLI: minutes, run by `make test-slow`
+pytestmark = pytest.mark.slow
+
 TIME_LIMIT = 60.0  # seconds for one CLI run, generous for a 2-core CI machine
 ERROR_LINE = re.compile(r"^content/.+?:\d+: (?!warning:)", re.MULTILINE)
 

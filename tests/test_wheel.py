@@ -29,6 +29,9 @@ from test_ci_workflow import load_yaml
 
 import publisher
 
+# builds and installs the package into a fresh environment
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 VERSION = publisher.__version__
 DIST_NAME = "help_center_publisher"
