@@ -20,6 +20,7 @@ from click.testing import Result
 from conftest import Emulator, EmulatorFactory
 from content_factory import PNG, article, write_tree
 from test_cli_publish import invoke
+from test_sync_publish import MUTATIONS
 
 from publisher.config import load_settings
 from publisher.errors import RemoteError
@@ -29,16 +30,6 @@ from publisher.site.compiler import CompiledSite
 from publisher.sync.publish import PublishOptions, PublishOutcome, publish, read_and_plan
 
 SAMPLE = Path(__file__).resolve().parents[1] / "content"
-MUTATIONS = {
-    "UpsertHelpCenterArticle",
-    "DeleteHelpCenterArticle",
-    "CreateHelpCenterArticleGroup",
-    "UpdateHelpCenterArticleGroup",
-    "DeleteHelpCenterArticleGroup",
-    "UpdateHelpCenterIndex",
-    "CreateWorkspaceFileUploadUrl",
-    "CreateWorkspaceFileDownloadUrl",
-}
 #: Retries that keep fault runs short (the emulator's Retry-After is 0 in the fixtures).
 FAST_RETRIES = RetryPolicy(max_attempts=10, initial_backoff=0.01, max_backoff=0.2, max_total=60)
 FEW_RETRIES = RetryPolicy(max_attempts=5, initial_backoff=0.01, max_backoff=0.05, max_total=10)
