@@ -86,6 +86,17 @@ def _errors(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def _rate_limited(status: int, retry_after: int, *, with_data: bool = False) -> Response:
+    """An injected rate limit: Plain's RATE_LIMITED code with a Retry-After."""
+    return _errors(
+        status,
+        "Too many requests (injected by the emulator)",
+        "RATE_LIMITED",
+        {"Retry-After": str(retry_after)},
+        with_data=with_data,
+    )
+
+
 class _BadRequest(Exception):
     """A request refused before it runs: HTTP 400 (or ``status``) with GraphQL ``errors``,
     each with ``extensions.code``."""
@@ -171,12 +182,7 @@ class GraphQLEndpoint:
 
         fault = self.faults.draw(is_mutation)
         if fault is FaultKind.RATE_LIMIT:
-            return _errors(
-                429,
-                "Too many requests (injected by the emulator)",
-                "RATE_LIMITED",
-                {"Retry-After": str(config.retry_after_seconds)},
-            )
+            return _rate_limited(429, config.retry_after_seconds)
         if fault is FaultKind.DISCONNECT:
             if await self._drop(request):
                 return None
@@ -186,20 +192,9 @@ class GraphQLEndpoint:
         if fault is FaultKind.GRAPHQL_INTERNAL:
             return _errors(200, "Internal server error", "INTERNAL_SERVER_ERROR", with_data=True)
         if fault is FaultKind.GRAPHQL_RATE_LIMIT:
-            return _errors(
-                200,
-                "Too many requests (injected by the emulator)",
-                "RATE_LIMITED",
-                {"Retry-After": str(config.retry_after_seconds)},
-                with_data=True,
-            )
+            return _rate_limited(200, config.retry_after_seconds, with_data=True)
         if fault is FaultKind.LONG_RETRY_AFTER:
-            return _errors(
-                429,
-                "Too many requests (injected by the emulator)",
-                "RATE_LIMITED",
-                {"Retry-After": str(config.long_retry_after_seconds)},
-            )
+            return _rate_limited(429, config.long_retry_after_seconds)
 
         context = RequestContext(
             service=self.service,
