@@ -19,7 +19,6 @@ import json
 import os
 import secrets
 import stat
-import tempfile
 import types
 from dataclasses import asdict
 from functools import cache, lru_cache
@@ -32,6 +31,7 @@ from publisher.render.markdown import (
     RenderedBody,
 )
 from publisher.render.sanitize import sanitize
+from publisher.safe_write import UnsafePath, write_file
 
 _LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "Pygments", "nh3")
 
@@ -258,13 +258,10 @@ class RenderCache:
         secret = self._secret_key()
         text = f"{_SIGNED}{_mac(secret, key, payload)}\n{payload}" if secret else payload
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if stat.S_ISLNK(os.lstat(path.parent).st_mode):
-                return  # never write through a link planted in the cache
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, path)
-        except OSError:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            # Never through a link planted in the cache (write_file follows none below it).
+            rel = path.relative_to(self.directory).as_posix()
+            write_file(self.directory, rel, text.encode("utf-8"))
+        except (OSError, UnsafePath):
             # A cache that cannot be written only costs time; never fail a build over it.
             pass

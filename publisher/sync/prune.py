@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ from publisher.plain import (
     RemoteIndex,
 )
 from publisher.render.canonical import same_content
+from publisher.safe_write import write_file
 from publisher.sync.apply import PublishError, run_concurrently
 from publisher.sync.navigation import IndexConflictError, flatten, write_index
 from publisher.sync.plan import Plan
@@ -300,12 +299,10 @@ def _save_snapshot(snapshot: Snapshot, backups_dir: Path, label: str = "") -> Pa
     """Write `snapshot` whole (a temporary file renamed into place) and return its path."""
     backups_dir.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    path = backups_dir / f"{stamp}-{snapshot.help_center_id}{label}.json"
-    fd, tmp = tempfile.mkstemp(dir=backups_dir, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(snapshot.to_json(), handle, indent=2, ensure_ascii=False)
-    os.replace(tmp, path)
-    return path
+    name = f"{stamp}-{snapshot.help_center_id}{label}.json"
+    text = json.dumps(snapshot.to_json(), indent=2, ensure_ascii=False)
+    write_file(backups_dir, name, text.encode("utf-8"))
+    return backups_dir / name
 
 
 def _now() -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from publisher.safe_write import UnsafePath, write_file
 
 
 class ScopedRecord:
@@ -39,11 +39,9 @@ class ScopedRecord:
             return
         data = self._read_all()
         data.setdefault(self.scope, {}).update(entries)
+        text = json.dumps(data, indent=1, sort_keys=True)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, indent=1, sort_keys=True)
-            os.replace(tmp, self.path)
-        except OSError:
+            write_file(self.path.parent, self.path.name, text.encode("utf-8"))
+        except (OSError, UnsafePath):
             pass
