@@ -21,7 +21,6 @@ from publisher.emulator.models import (
     HelpCenter,
     HelpCenterIndex,
     IndexEntry,
-    NavItem,
     Timestamp,
 )
 from publisher.emulator.store import Store
@@ -121,7 +120,7 @@ class HelpCenterService:
             meta = self.store.index_meta(hc_id)
             if meta is None:
                 return None
-            nav = self._nav_items(hc_id)
+            nav = self.store.nav_items(hc_id)
         # The revision makes every write give a new hash, even one that restores an
         # earlier tree, so a client holding an old hash is always caught.
         payload = json.dumps(
@@ -137,47 +136,6 @@ class HelpCenterService:
             updated_at=meta.updated_at,
             updated_by=meta.updated_by,
         )
-
-    def _nav_items(self, hc_id: str) -> list[NavItem]:
-        articles = {a.id: a for a in self.store.articles(hc_id)}
-        groups = {g.id: g for g in self.store.groups(hc_id)}
-        items = []
-        for entry in self.store.index_entries(hc_id):
-            if entry.type == ARTICLE and entry.entity_id in articles:
-                a = articles[entry.entity_id]
-                items.append(
-                    NavItem(
-                        ARTICLE,
-                        a.id,
-                        a.title,
-                        a.slug,
-                        entry.parent_id,
-                        a.status,
-                        a.description,
-                        a.icon,
-                    )
-                )
-            elif entry.type == ARTICLE_GROUP and entry.entity_id in groups:
-                g = groups[entry.entity_id]
-                items.append(
-                    NavItem(ARTICLE_GROUP, g.id, g.name, g.slug, entry.parent_id, None, None, None)
-                )
-            elif entry.type not in (ARTICLE, ARTICLE_GROUP):
-                # A HEADING: it exists only in the index. A label of a type this server was
-                # not started with fails loudly when served, as an unknown enum value would.
-                items.append(
-                    NavItem(
-                        entry.type,
-                        entry.entity_id,
-                        entry.title or "",
-                        "",
-                        entry.parent_id,
-                        None,
-                        None,
-                        None,
-                    )
-                )
-        return items
 
     # --- Helpers --------------------------------------------------------------------------
 
@@ -282,7 +240,7 @@ class HelpCenterService:
                 )
                 self.store.save_article(article)
                 if group_id != existing.group_id:
-                    self._reparent_entry(hc.id, article.id, group_id)
+                    self.store.set_index_parent(hc.id, article.id, group_id)
             self._touch_index(hc.id, actor, now)
             return article
 
@@ -311,25 +269,13 @@ class HelpCenterService:
             problems.append(FieldError("slug", problem, "VALIDATION"))
         return slug
 
-    def _reparent_entry(self, hc_id: str, entity_id: str, parent_id: str | None) -> None:
-        entries = [
-            replace(e, parent_id=parent_id) if e.entity_id == entity_id else e
-            for e in self.store.index_entries(hc_id)
-        ]
-        self.store.replace_index_entries(hc_id, entries)
-
     def delete_article(self, actor: Actor, article_id: str) -> None:
         with self.store.transaction():
             article = self.store.article(article_id)
             if article is None:
                 raise errors.not_found("helpCenterArticleId", "Help center article", article_id)
             self.store.delete_article(article_id)
-            entries = [
-                e
-                for e in self.store.index_entries(article.help_center_id)
-                if e.entity_id != article_id
-            ]
-            self.store.replace_index_entries(article.help_center_id, entries)
+            self.store.remove_index_entry(article.help_center_id, article_id)
             self._touch_index(article.help_center_id, actor, self._clock())
 
     # --- Article groups -------------------------------------------------------------------
@@ -408,12 +354,8 @@ class HelpCenterService:
             self.store.ungroup_articles(group_id, actor.id, now)
             self.store.orphan_child_groups(group_id, actor.id, now)
             self.store.delete_group(group_id)
-            entries = [
-                replace(e, parent_id=None) if e.parent_id == group_id else e
-                for e in self.store.index_entries(group.help_center_id)
-                if e.entity_id != group_id
-            ]
-            self.store.replace_index_entries(group.help_center_id, entries)
+            self.store.remove_index_entry(group.help_center_id, group_id)
+            self.store.lift_index_children(group.help_center_id, group_id)
             self._touch_index(group.help_center_id, actor, now)
 
     # --- The index ------------------------------------------------------------------------
@@ -463,8 +405,8 @@ class HelpCenterService:
         - nothing can have a heading (or an article) as its parent.
         """
         problems: list[FieldError] = []
-        articles = {a.id for a in self.store.articles(hc_id)}
-        groups = {g.id for g in self.store.groups(hc_id)}
+        articles = self.store.article_ids(hc_id)
+        groups = self.store.group_ids(hc_id)
         listed_groups = {e.entity_id for e in entries if e.type == ARTICLE_GROUP}
         labels = {e.entity_id for e in entries if e.type in self.label_types}
         seen: set[str] = set()
@@ -531,7 +473,7 @@ class HelpCenterService:
             problems.append(
                 FieldError(f"{at}.entityId", "A heading needs a non-empty entityId", "REQUIRED")
             )
-        elif self.store.article(entry.entity_id) or self.store.group(entry.entity_id):
+        elif self.store.is_article_or_group(entry.entity_id):
             problems.append(
                 FieldError(
                     f"{at}.entityId",
@@ -578,16 +520,7 @@ class HelpCenterService:
 
     def _move(self, entry: IndexEntry, actor: Actor, now: int) -> None:
         """Make the entity's own parent agree with where the index puts it."""
-        stamp = Timestamp(now)
         if entry.type == ARTICLE:
-            article = self.store.article(entry.entity_id)
-            if article is not None and article.group_id != entry.parent_id:
-                self.store.save_article(
-                    replace(article, group_id=entry.parent_id, updated_at=stamp, updated_by=actor)
-                )
+            self.store.set_article_group(entry.entity_id, entry.parent_id, actor.id, now)
         elif entry.type == ARTICLE_GROUP:
-            group = self.store.group(entry.entity_id)
-            if group is not None and group.parent_id != entry.parent_id:
-                self.store.save_group(
-                    replace(group, parent_id=entry.parent_id, updated_at=stamp, updated_by=actor)
-                )
+            self.store.set_group_parent(entry.entity_id, entry.parent_id, actor.id, now)

@@ -1,11 +1,17 @@
-"""Relay connections over an id-ordered list, with Plain's limits."""
+"""Relay connections in key order, with Plain's limits.
+
+The arguments become a ``Window``: at most ``limit`` items after a key (forward) or before
+one (backward). The store reads just that window from SQL (keyset pagination, ``LIMIT
+limit + 1``), so what a page costs depends on its size, not on how many rows there are.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from graphql import GraphQLError
 
@@ -43,20 +49,44 @@ def _check_size(value: int | None, argument: str) -> None:
         raise _bad_input(f"`{argument}` must not be greater than {MAX_PAGE_SIZE}")
 
 
-def connection(
-    nodes: Sequence[T],
-    key: Callable[[T], str],
+@dataclass(frozen=True)
+class Window:
+    """One page asked for, in ascending key order.
+
+    Forward: the first ``limit`` items with a key greater than ``after`` (or from the start).
+    Backward: the last ``limit`` items with a key less than ``before`` (or up to the end).
+    Cursors name the key of an item rather than its position, so a page boundary stays put
+    when items before it are added or removed between requests, and a cursor whose item is
+    gone still marks its place.
+    """
+
+    forward: bool
+    limit: int
+    after: str | None = None
+    before: str | None = None
+
+
+@dataclass(frozen=True)
+class Slice(Generic[T]):
+    """What the store read for a window: the items in ascending key order, and whether any
+    item lies before the first or after the last of them (outside the window's bounds too,
+    as the list-slicing emulator always answered: a forward page after a cursor has a
+    previous page if any item sits at or before the cursor)."""
+
+    items: Sequence[T]
+    has_previous: bool
+    has_next: bool
+
+
+def window(
     *,
     first: int | None = None,
     after: str | None = None,
     last: int | None = None,
     before: str | None = None,
-) -> dict[str, Any]:
-    """Slice ``nodes`` (sorted by ``key``) as a Relay connection.
-
-    Cursors name the key of an item rather than its position, so a page boundary stays put
-    when items before it are added or removed between requests.
-    """
+) -> Window:
+    """The window Relay's arguments ask for; a GraphQL ``input_validation`` error if they
+    mix directions, exceed the limits or name a cursor this emulator did not give."""
     if first is not None and last is not None:
         raise _bad_input("Use either `first` or `last`, not both")
     if first is not None and before is not None:
@@ -67,33 +97,33 @@ def connection(
         raise _bad_input("Use either `after` or `before`, not both")
     _check_size(first, "first")
     _check_size(last, "last")
-    if first is None and last is None:
-        if before is None:
-            first = DEFAULT_PAGE_SIZE
-        else:
-            last = DEFAULT_PAGE_SIZE
+    after_key = None if after is None else _decode_cursor(after, "after")
+    before_key = None if before is None else _decode_cursor(before, "before")
+    if last is not None:
+        return Window(forward=False, limit=last, before=before_key)
+    if first is None and before is not None:
+        return Window(forward=False, limit=DEFAULT_PAGE_SIZE, before=before_key)
+    return Window(
+        forward=True,
+        limit=DEFAULT_PAGE_SIZE if first is None else first,
+        after=after_key,
+    )
 
-    keys = [key(node) for node in nodes]
-    start, end = 0, len(nodes)
-    if after is not None:
-        after_key = _decode_cursor(after, "after")
-        start = next((i for i, k in enumerate(keys) if k > after_key), len(nodes))
-    if before is not None:
-        before_key = _decode_cursor(before, "before")
-        end = next((i for i, k in enumerate(keys) if k >= before_key), len(nodes))
-    if first is not None:
-        end = min(end, start + first)
-    elif last is not None:
-        start = max(start, end - last)
 
-    edges = [
-        {"cursor": encode_cursor(keys[i]), "node": nodes[i]} for i in range(start, max(start, end))
-    ]
+def connection(
+    fetch: Callable[[Window], Slice[T]],
+    key: Callable[[T], str],
+    **page: Any,
+) -> dict[str, Any]:
+    """Answer a connection field: read the window the arguments ask for with ``fetch`` and
+    shape it as Relay's edges and ``pageInfo``."""
+    found = fetch(window(**page))
+    edges = [{"cursor": encode_cursor(key(node)), "node": node} for node in found.items]
     return {
         "edges": edges,
         "pageInfo": {
-            "hasPreviousPage": start > 0,
-            "hasNextPage": end < len(nodes),
+            "hasPreviousPage": found.has_previous,
+            "hasNextPage": found.has_next,
             "startCursor": edges[0]["cursor"] if edges else None,
             "endCursor": edges[-1]["cursor"] if edges else None,
         },

@@ -78,7 +78,7 @@ def _by_id(node: Any) -> str:
 
 
 def _help_centers(_: None, info: Info, **page: Any) -> dict[str, Any]:
-    return connection(_ctx(info).service.store.help_centers(), _by_id, **page)
+    return connection(_ctx(info).service.store.help_centers_page, _by_id, **page)
 
 
 def _help_center(_: None, info: Info, id: str) -> HelpCenter | None:
@@ -138,11 +138,13 @@ def _requiring(permission: str, resolve: Resolver) -> Resolver:
 
 
 def _hc_articles(hc: HelpCenter, info: Info, **page: Any) -> dict[str, Any]:
-    return connection(_ctx(info).service.store.articles(hc.id), _by_id, **page)
+    store = _ctx(info).service.store
+    return connection(lambda window: store.articles_page(hc.id, window), _by_id, **page)
 
 
 def _hc_groups(hc: HelpCenter, info: Info, **page: Any) -> dict[str, Any]:
-    return connection(_ctx(info).service.store.groups(hc.id), _by_id, **page)
+    store = _ctx(info).service.store
+    return connection(lambda window: store.groups_page(hc.id, window), _by_id, **page)
 
 
 def _owning_help_center(node: Article | ArticleGroup, info: Info) -> HelpCenter:
@@ -164,12 +166,17 @@ def _parent_group(group: ArticleGroup, info: Info) -> ArticleGroup | None:
 
 
 def _child_groups(group: ArticleGroup, info: Info, **page: Any) -> dict[str, Any]:
-    return connection(_ctx(info).service.store.child_groups(group.id), _by_id, **page)
+    store = _ctx(info).service.store
+    return connection(lambda window: store.child_groups_page(group.id, window), _by_id, **page)
 
 
 def _group_articles(group: ArticleGroup, info: Info, **page: Any) -> dict[str, Any]:
-    articles = _ctx(info).service.store.articles(group.help_center_id, group.id)
-    return connection(articles, _by_id, **page)
+    store = _ctx(info).service.store
+    return connection(
+        lambda window: store.articles_page(group.help_center_id, window, group.id),
+        _by_id,
+        **page,
+    )
 
 
 # --- Actors and files ------------------------------------------------------------------------

@@ -5,9 +5,9 @@ from __future__ import annotations
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from publisher.emulator.models import (
     Actor,
@@ -17,11 +17,17 @@ from publisher.emulator.models import (
     IndexEntry,
     IndexMeta,
     MachineUser,
+    NavItem,
     Timestamp,
     WorkspaceFile,
 )
+from publisher.emulator.pagination import Slice, Window
+
+T = TypeVar("T")
 
 # 2: index entries carry a title (HEADING labels); workspace files an opaque CDN token.
+# Indexes are not versioned: `CREATE INDEX IF NOT EXISTS` adds any that an older database
+# lacks when it opens, and an older emulator reads a database that has more of them.
 _SCHEMA_VERSION = 2
 
 _DDL = """
@@ -110,6 +116,15 @@ CREATE TABLE IF NOT EXISTS workspace_files (
     updated_by TEXT NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS workspace_files_cdn_token ON workspace_files (cdn_token);
+-- What connections filter and page by (the slug lookups use the UNIQUE constraints' own
+-- indexes). The group and parent indexes also keep the foreign-key checks of a group's
+-- deletion from scanning every article and group.
+CREATE INDEX IF NOT EXISTS articles_by_help_center ON articles (help_center_id, id);
+CREATE INDEX IF NOT EXISTS articles_by_group ON articles (group_id, id);
+CREATE INDEX IF NOT EXISTS article_groups_by_help_center ON article_groups (help_center_id, id);
+CREATE INDEX IF NOT EXISTS article_groups_by_parent ON article_groups (parent_id, id);
+CREATE INDEX IF NOT EXISTS index_entries_by_position ON index_entries (help_center_id, position);
+CREATE INDEX IF NOT EXISTS index_entries_by_parent ON index_entries (help_center_id, parent_id);
 """
 
 # Columns added since version 1, for databases written by an older emulator.
@@ -262,6 +277,47 @@ class Store:
         with self._lock:
             return self._db.execute(sql, tuple(params)).rowcount
 
+    def _page(
+        self,
+        table: str,
+        where: str,
+        params: tuple[Any, ...],
+        window: Window,
+        record: Callable[[sqlite3.Row], T],
+    ) -> Slice[T]:
+        """The rows of ``table`` matching ``where`` that ``window`` asks for, in id order.
+
+        Keyset pagination: one range seek on an index that begins with the filtered columns
+        and ends with ``id``, reading at most ``limit + 1`` rows (the extra one says whether
+        more lie beyond), and one probe on the far side of the cursor for the other flag.
+        """
+        limit = window.limit
+        with self._lock:
+            if window.forward:
+                cursor, seek, order, behind = window.after, "id > ?", "ASC", "id <= ?"
+            else:
+                cursor, seek, order, behind = window.before, "id < ?", "DESC", "id >= ?"
+            bounded = where if cursor is None else f"{where} AND {seek}"
+            bound = params if cursor is None else (*params, cursor)
+            rows = self._db.execute(
+                f"SELECT * FROM {table} WHERE {bounded} ORDER BY id {order} LIMIT ?",
+                (*bound, limit + 1),
+            ).fetchall()
+            more = len(rows) > limit
+            items = [record(row) for row in rows[:limit]]
+            # Past the cursor, the other way: anything at or beyond it, gone or not.
+            beyond = cursor is not None and (
+                self._db.execute(
+                    f"SELECT 1 FROM {table} WHERE {where} AND {behind} LIMIT 1",
+                    (*params, cursor),
+                ).fetchone()
+                is not None
+            )
+        if window.forward:
+            return Slice(items, has_previous=beyond, has_next=more)
+        items.reverse()
+        return Slice(items, has_previous=more, has_next=beyond)
+
     # --- API keys and machine users -----------------------------------------------------
 
     def add_machine_user(self, user_id: str, full_name: str, now: int) -> None:
@@ -336,11 +392,23 @@ class Store:
     def help_centers(self) -> list[HelpCenter]:
         return [_help_center(r) for r in self._all("SELECT * FROM help_centers ORDER BY id")]
 
+    def help_centers_page(self, window: Window) -> Slice[HelpCenter]:
+        return self._page("help_centers", "1", (), window, _help_center)
+
     # --- Articles -----------------------------------------------------------------------
 
     def article(self, article_id: str) -> Article | None:
         row = self._one("SELECT * FROM articles WHERE id = ?", (article_id,))
         return None if row is None else _article(row)
+
+    def is_article_or_group(self, entity_id: str) -> bool:
+        """Whether any help center has an article or a group with this id."""
+        row = self._one(
+            "SELECT EXISTS (SELECT 1 FROM articles WHERE id = ?)"
+            " OR EXISTS (SELECT 1 FROM article_groups WHERE id = ?)",
+            (entity_id, entity_id),
+        )
+        return row is not None and bool(row[0])
 
     def article_by_slug(self, hc_id: str, slug: str) -> Article | None:
         row = self._one(
@@ -348,17 +416,29 @@ class Store:
         )
         return None if row is None else _article(row)
 
-    def articles(self, hc_id: str, group_id: str | None = None) -> list[Article]:
+    def articles_page(
+        self, hc_id: str, window: Window, group_id: str | None = None
+    ) -> Slice[Article]:
+        """A help center's articles, or a group's direct articles, in id order."""
         if group_id is None:
-            rows = self._all(
-                "SELECT * FROM articles WHERE help_center_id = ? ORDER BY id", (hc_id,)
-            )
-        else:
-            rows = self._all(
-                "SELECT * FROM articles WHERE help_center_id = ? AND group_id = ? ORDER BY id",
-                (hc_id, group_id),
-            )
-        return [_article(r) for r in rows]
+            return self._page("articles", "help_center_id = ?", (hc_id,), window, _article)
+        return self._page(
+            "articles", "group_id = ? AND help_center_id = ?", (group_id, hc_id), window, _article
+        )
+
+    def article_ids(self, hc_id: str) -> set[str]:
+        rows = self._all("SELECT id FROM articles WHERE help_center_id = ?", (hc_id,))
+        return {row[0] for row in rows}
+
+    def set_article_group(
+        self, article_id: str, group_id: str | None, actor: str, now: int
+    ) -> None:
+        """Move an article to ``group_id`` (None: the top level), unless it is there already."""
+        self._run(
+            "UPDATE articles SET group_id = ?, updated_at = ?, updated_by = ?"
+            " WHERE id = ? AND group_id IS NOT ?",
+            (group_id, now, actor, article_id, group_id),
+        )
 
     def save_article(self, article: Article) -> None:
         self._run(
@@ -407,17 +487,23 @@ class Store:
         )
         return None if row is None else _group(row)
 
-    def groups(self, hc_id: str) -> list[ArticleGroup]:
-        rows = self._all(
-            "SELECT * FROM article_groups WHERE help_center_id = ? ORDER BY id", (hc_id,)
-        )
-        return [_group(r) for r in rows]
+    def groups_page(self, hc_id: str, window: Window) -> Slice[ArticleGroup]:
+        return self._page("article_groups", "help_center_id = ?", (hc_id,), window, _group)
 
-    def child_groups(self, group_id: str) -> list[ArticleGroup]:
-        rows = self._all(
-            "SELECT * FROM article_groups WHERE parent_id = ? ORDER BY id", (group_id,)
+    def child_groups_page(self, group_id: str, window: Window) -> Slice[ArticleGroup]:
+        return self._page("article_groups", "parent_id = ?", (group_id,), window, _group)
+
+    def group_ids(self, hc_id: str) -> set[str]:
+        rows = self._all("SELECT id FROM article_groups WHERE help_center_id = ?", (hc_id,))
+        return {row[0] for row in rows}
+
+    def set_group_parent(self, group_id: str, parent_id: str | None, actor: str, now: int) -> None:
+        """Move a group under ``parent_id`` (None: the top level), unless it is there already."""
+        self._run(
+            "UPDATE article_groups SET parent_id = ?, updated_at = ?, updated_by = ?"
+            " WHERE id = ? AND parent_id IS NOT ?",
+            (parent_id, now, actor, group_id, parent_id),
         )
-        return [_group(r) for r in rows]
 
     def save_group(self, group: ArticleGroup) -> None:
         self._run(
@@ -469,6 +555,48 @@ class Store:
                     for position, e in enumerate(entries)
                 ],
             )
+
+    def nav_items(self, hc_id: str) -> list[NavItem]:
+        """The index in order, each entry joined with what the navigation shows of its
+        article or group (never the article's HTML). An entry whose article or group is not
+        in this help center is left out; a label (a HEADING) exists only in the index."""
+        rows = self._all(
+            "SELECT COALESCE(CASE WHEN a.id IS NOT NULL THEN 'ARTICLE'"
+            " WHEN g.id IS NOT NULL THEN 'ARTICLE_GROUP' END, e.type) AS type,"
+            " e.entity_id, COALESCE(a.title, g.name, e.title, '') AS title,"
+            " COALESCE(a.slug, g.slug, '') AS slug, e.parent_id, a.status, a.description, a.icon"
+            " FROM index_entries AS e"
+            " LEFT JOIN articles AS a ON e.type = 'ARTICLE' AND a.id = e.entity_id"
+            " AND a.help_center_id = e.help_center_id"
+            " LEFT JOIN article_groups AS g ON e.type = 'ARTICLE_GROUP' AND g.id = e.entity_id"
+            " AND g.help_center_id = e.help_center_id"
+            " WHERE e.help_center_id = ?"
+            " AND (a.id IS NOT NULL OR g.id IS NOT NULL"
+            " OR e.type NOT IN ('ARTICLE', 'ARTICLE_GROUP'))"
+            " ORDER BY e.position",
+            (hc_id,),
+        )
+        return [NavItem(*row) for row in rows]
+
+    def set_index_parent(self, hc_id: str, entity_id: str, parent_id: str | None) -> None:
+        self._run(
+            "UPDATE index_entries SET parent_id = ? WHERE help_center_id = ? AND entity_id = ?",
+            (parent_id, hc_id, entity_id),
+        )
+
+    def remove_index_entry(self, hc_id: str, entity_id: str) -> None:
+        """Drop one entry; the others keep their order (positions need not be contiguous)."""
+        self._run(
+            "DELETE FROM index_entries WHERE help_center_id = ? AND entity_id = ?",
+            (hc_id, entity_id),
+        )
+
+    def lift_index_children(self, hc_id: str, parent_id: str) -> None:
+        """Entries under ``parent_id`` move to the top level, keeping their place."""
+        self._run(
+            "UPDATE index_entries SET parent_id = NULL WHERE help_center_id = ? AND parent_id = ?",
+            (hc_id, parent_id),
+        )
 
     def append_index_entry(self, hc_id: str, entry: IndexEntry) -> None:
         self._run(
