@@ -46,6 +46,8 @@ def test_operations_file_has_the_client_operations() -> None:
         "HelpCenters",
         "HelpCenterArticles",
         "HelpCenterArticleGroups",
+        "HelpCenterArticlesFromEnd",
+        "HelpCenterArticleGroupsFromEnd",
         "HelpCenterIndex",
         "HelpCenterArticle",
         "HelpCenterArticleBySlug",

@@ -63,6 +63,7 @@ def connect(
             settings.api_url,
             key,
             retry=RetryPolicy(max_retry_after=settings.max_retry_wait),
+            concurrency=settings.concurrency,
             notice=notice,
         )
     except ValueError as error:  # a key that cannot be sent; the message never shows it

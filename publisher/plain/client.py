@@ -9,7 +9,9 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -43,7 +45,7 @@ from publisher.plain.models import (
     UploadedFile,
     UploadTarget,
 )
-from publisher.plain.pagination import PAGE_SIZE, Page, paginate
+from publisher.plain.pagination import PAGE_SIZE, Page, paginate, walk_both_ends
 from publisher.plain.redact import redact
 from publisher.plain.retry import (
     RetryPolicy,
@@ -60,6 +62,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 REDACTED = "[redacted]"
 UPLOAD_OPERATION = operations.UPLOAD_OPERATION
+#: Requests in flight at once while reading a help center (``concurrency``), by default.
+DEFAULT_CONCURRENCY = 8
 #: Waits at least this long are announced through ``notice``: silence that long looks hung.
 NOTICE_WAIT_SECONDS = 5.0
 USER_AGENT = f"publisher/{__version__}"
@@ -189,6 +193,7 @@ class PlainClient:
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         page_size: int = PAGE_SIZE,
+        concurrency: int = DEFAULT_CONCURRENCY,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
@@ -204,10 +209,14 @@ class PlainClient:
             )
         if not 1 <= page_size <= PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {PAGE_SIZE}")
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
         self.api_url = api_url
         self._api_key = _Secret(api_key.strip())
         self._retry = retry if retry is not None else RetryPolicy()
         self._page_size = page_size
+        #: The most requests :meth:`read_help_center` has in flight at once.
+        self.concurrency = concurrency
         self._sleep = sleep
         self._clock = clock
         self._rng = rng if rng is not None else random.Random()
@@ -294,6 +303,101 @@ class PlainClient:
             {"helpCenterId": help_center_id},
             lambda data: self._help_center(data, help_center_id)["articleGroups"],
             RemoteGroup.from_graphql,
+        )
+
+    def read_help_center(
+        self,
+        help_center_id: str,
+        *,
+        expected_articles: int | None = None,
+        expected_groups: int | None = None,
+    ) -> tuple[list[RemoteArticle], list[RemoteGroup], RemoteIndex]:
+        """Every article (HTML included) and group of the help center, and its index, read
+        at once: the index, the groups and the articles side by side, and each connection
+        from both ends (see :func:`~publisher.plain.pagination.walk_both_ends`), with at most
+        ``concurrency`` requests in flight. N articles take about N / 200 sequential rounds
+        and at most ⌊N / 100⌋ + 2 requests; ``expected_*`` (how many the content has) spare
+        a small help center the requests from the end.
+
+        Articles and groups come in the connections' order, as :meth:`list_articles` and
+        :meth:`list_groups` give them. A failure stops the other walks at their next round
+        and is raised as it is (after its retries).
+        """
+        stop = threading.Event()
+        with (
+            ThreadPoolExecutor(self.concurrency, thread_name_prefix="plain-read") as pool,
+            ThreadPoolExecutor(1, thread_name_prefix="plain-read-groups") as groups_walker,
+        ):
+
+            def run_round(thunks: Sequence[Callable[[], Page[T]]]) -> list[Page[T]]:
+                if stop.is_set():
+                    raise _ReadStopped
+                futures = [pool.submit(thunk) for thunk in thunks]
+                wait_for(futures)
+                return [future.result() for future in futures]
+
+            def stop_on_failure(future: Future[Any]) -> None:
+                if future.exception() is not None:
+                    stop.set()
+
+            index_future = pool.submit(self.get_index, help_center_id)
+            index_future.add_done_callback(stop_on_failure)
+            groups_future = groups_walker.submit(
+                self._walk_both_ends,
+                help_center_id,
+                ("HelpCenterArticleGroups", "HelpCenterArticleGroupsFromEnd", "articleGroups"),
+                RemoteGroup.from_graphql,
+                run_round,
+                expected_groups,
+            )
+            groups_future.add_done_callback(stop_on_failure)
+            try:
+                articles = self._walk_both_ends(
+                    help_center_id,
+                    ("HelpCenterArticles", "HelpCenterArticlesFromEnd", "articles"),
+                    RemoteArticle.from_graphql,
+                    run_round,
+                    expected_articles,
+                )
+            except BaseException:
+                stop.set()
+                others: list[Future[Any]] = [index_future, groups_future]
+                wait_for(others)
+                # What stopped this walk, if another one failed first.
+                for other in others:
+                    error = other.exception()
+                    if error is not None and not isinstance(error, _ReadStopped):
+                        raise error from None
+                raise
+        return articles, groups_future.result(), index_future.result()
+
+    def _walk_both_ends(
+        self,
+        help_center_id: str,
+        names: tuple[str, str, str],
+        parse_node: Callable[[Mapping[str, Any]], T],
+        run_round: Callable[[Sequence[Callable[[], Page[T]]]], list[Page[T]]],
+        expected: int | None,
+    ) -> list[T]:
+        forward_operation, backward_operation, field = names
+
+        def fetch(operation: str, variables: Mapping[str, Any]) -> Page[T]:
+            return self._run(
+                operation,
+                {"helpCenterId": help_center_id, **variables},
+                lambda data: Page.from_connection(
+                    self._help_center(data, help_center_id)[field], parse_node
+                ),
+            )
+
+        return walk_both_ends(
+            lambda after: fetch(forward_operation, {"first": self._page_size, "after": after}),
+            lambda before: fetch(backward_operation, {"last": self._page_size, "before": before}),
+            _node_id,
+            run_round=run_round,
+            expected=expected,
+            page_size=self._page_size,
+            operation=forward_operation,
         )
 
     def get_index(self, help_center_id: str) -> RemoteIndex:
@@ -814,6 +918,14 @@ class PlainClient:
         if not shown or any(c.isspace() or not c.isprintable() for c in shown):
             return repr(shown)
         return shown
+
+
+def _node_id(node: object) -> str:
+    return str(getattr(node, "id"))  # noqa: B009 - any node of a connection has an id
+
+
+class _ReadStopped(Exception):
+    """A walk stopped because another part of the same read failed."""
 
 
 def _optional(node: Mapping[str, Any] | None, parse: Callable[[Mapping[str, Any]], T]) -> T | None:

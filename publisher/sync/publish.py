@@ -79,7 +79,12 @@ def read_and_plan(
 ) -> tuple[Plan, RemoteState]:
     """Read the help center and the key's permissions (queries only) and work out what
     publishing would change, and which permissions it lacks for that."""
-    remote = read_remote(client, help_center_id)
+    remote = read_remote(
+        client,
+        help_center_id,
+        expected_articles=len(site.content.articles),
+        expected_groups=len(site.content.groups),
+    )
     cache = _upload_cache(client, help_center_id, upload_cache)
     plan = make_plan(site, remote, cache.load() if cache is not None else {})
     plan.prune = prune

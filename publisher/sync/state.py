@@ -139,10 +139,16 @@ class RemoteState:
         return group.name if group else entry.label or entry.title or entry.entity_id
 
 
-def read_remote(client: PlainClient, help_center_id: str) -> RemoteState:
-    return RemoteState(
-        help_center_id=help_center_id,
-        articles=client.list_articles(help_center_id),
-        groups=client.list_groups(help_center_id),
-        index=client.get_index(help_center_id),
+def read_remote(
+    client: PlainClient,
+    help_center_id: str,
+    *,
+    expected_articles: int | None = None,
+    expected_groups: int | None = None,
+) -> RemoteState:
+    """The help center as it is, read concurrently (see PlainClient.read_help_center); the
+    expected counts (the content's) let a small help center be read in one request each."""
+    articles, groups, index = client.read_help_center(
+        help_center_id, expected_articles=expected_articles, expected_groups=expected_groups
     )
+    return RemoteState(help_center_id, articles, groups, index)
