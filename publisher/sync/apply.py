@@ -19,7 +19,7 @@ from publisher.plain import (
     RemoteGroup,
 )
 from publisher.site.compiler import CompiledSite
-from publisher.sync.edits import fingerprint
+from publisher.sync.edits import published_digest
 from publisher.sync.images import LocalImage
 from publisher.sync.navigation import merge_index, write_index
 from publisher.sync.plan import (
@@ -317,7 +317,7 @@ class Applier:
         except PlainError as error:
             raise PublishError(f"{desired.source}", error) from None
         self.result.ids[desired.key] = written.id
-        self.result.fingerprints[written.id] = fingerprint(desired, html)
+        self.result.fingerprints[written.id] = published_digest(desired, html)
         self.progress("article", desired.slug)
 
     def _upsert(self, desired: DesiredArticle, html: str, article_id: str | None) -> RemoteArticle:
@@ -382,7 +382,7 @@ class Applier:
         for action in self.plan.articles:
             if action.remote is not None and action.kind == "unchanged":
                 self.result.ids[action.desired.key] = action.remote.id
-                self.result.fingerprints[action.remote.id] = fingerprint(
+                self.result.fingerprints[action.remote.id] = published_digest(
                     action.desired, action.html
                 )
                 self.result.unchanged += 1
