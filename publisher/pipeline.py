@@ -9,7 +9,7 @@ from pathlib import Path
 from publisher.config import Settings
 from publisher.content.loader import ArticleMemo, load_content
 from publisher.content.model import Problem
-from publisher.site.builder import render_site, template_environment, write_site
+from publisher.site.builder import SitePages, template_environment, write_site
 from publisher.site.cache import RenderCache
 from publisher.site.compiler import CompiledSite, compile_site
 
@@ -20,6 +20,8 @@ class CompileResult:
     problems: list[Problem]
     cache: RenderCache | None = None
     seconds: float = 0.0
+    # What loading found (the rest of `problems` came from rendering, in `site.problems`).
+    load_problems: list[Problem] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -58,7 +60,11 @@ def compile_project(
     if not content.articles and not problems:
         problems.append(Problem(settings.content_dir, 1, "no articles found (no .md files)"))
     return CompileResult(
-        site, sorted(set(problems + render_problems)), cache, time.perf_counter() - started
+        site,
+        sorted(set(problems + render_problems)),
+        cache,
+        time.perf_counter() - started,
+        problems,
     )
 
 
@@ -81,7 +87,7 @@ def build_project(
     if compiled.errors:
         return result
     env = template_environment(settings.templates_dir)
-    files = render_site(compiled.site, env, settings.site_name)
-    result.files_written = write_site(files, out_dir)
-    result.pages, result.images, result.written = len(files.pages), len(files.copies), True
+    pages = SitePages(compiled.site, env, settings.site_name)
+    result.files_written = write_site(pages, out_dir, settings.cache_dir / "site-pages.json")
+    result.pages, result.images, result.written = len(pages.nodes), len(pages.copies), True
     return result

@@ -97,6 +97,29 @@ def find_unsafe(root: Path) -> Iterator[UnsafePath]:
                     pending.append(path)
 
 
+def list_tree(root: Path) -> tuple[list[str], list[str]]:
+    """(files, folders) under `root` as POSIX paths relative to it, in one pass that follows
+    no link; UnsafePath for the first link, pipe, socket or device found."""
+    files: list[str] = []
+    folders: list[str] = []
+    pending = [("", os.fspath(root))]
+    while pending:
+        rel, folder = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                mode = entry.stat(follow_symlinks=False).st_mode
+                reason = _kind(mode)
+                if reason is not None:
+                    raise UnsafePath(Path(entry.path), reason)
+                inner = f"{rel}/{entry.name}" if rel else entry.name
+                if stat.S_ISDIR(mode):
+                    folders.append(inner)
+                    pending.append((inner, entry.path))
+                else:
+                    files.append(inner)
+    return files, folders
+
+
 def _open_folder(root: Path, parts: tuple[str, ...], *, create: bool) -> int:
     """A descriptor of root/parts..., opened one name at a time without following a link;
     missing folders are made when `create`."""

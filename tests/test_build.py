@@ -43,6 +43,8 @@ def test_site_has_index_group_and_article_pages_and_images(tmp_path: Path) -> No
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
     assert files == [
         MARKER,
+        "_publisher/nav.html",
+        "_publisher/nav.js",
         "article/faq/index.html",
         "article/install/index.html",
         "article/refunds/index.html",

@@ -264,13 +264,13 @@ def test_a_rebuild_with_errors_drops_the_images_that_failed(tmp_path: Path) -> N
     content = write_tree(tmp_path, FILES)
     live = LiveSite(load_settings(tmp_path))
     live.rebuild()
-    assert f"{IMAGE_URL}" in live.files.copies
+    assert f"{IMAGE_URL}" in live.copies
     image = content / "guide/img/shot.png"
     image.unlink()
     update = live.rebuild({image})
     assert any("shot.png" in p.message for p in update.errors)
-    assert IMAGE_URL not in live.files.copies
-    assert "article/intro/index.html" in live.files.pages  # the last good page stays
+    assert IMAGE_URL not in live.copies
+    assert live.page("article/intro/index.html") is not None  # the last good page stays
 
 
 # --- 1. Host names --------------------------------------------------------------------------
@@ -413,13 +413,41 @@ INJECTED = {
         KeyError("x"),
         "internal error while rebuilding: KeyError: 'x'",
     ),
-    "rendering raises": ("render_site", ValueError("bad"), "template error: bad"),
+    "rendering raises": ("_samples", ValueError("bad"), "template error: bad"),
+}
+# The same on the short way a save of one article takes (see LiveSite).
+INJECTED_ON_A_SAVE = {
+    "rendering the saved article raises": (
+        "render_bodies",
+        RuntimeError("boom"),
+        "internal error while rebuilding: RuntimeError: boom",
+    ),
+    "checking it raises": (
+        "article_problems",
+        RuntimeError("boom"),
+        "internal error while rebuilding: RuntimeError: boom",
+    ),
+    "putting it in place raises": (
+        "_swap_article",
+        KeyError("x"),
+        "internal error while rebuilding: KeyError: 'x'",
+    ),
 }
 
 
-@pytest.mark.parametrize(("target", "error", "shown"), INJECTED.values(), ids=INJECTED.keys())
+@pytest.mark.parametrize(
+    ("target", "error", "shown", "new_file"),
+    [(*case, True) for case in INJECTED.values()]
+    + [(*case, False) for case in INJECTED_ON_A_SAVE.values()],
+    ids=[*INJECTED, *INJECTED_ON_A_SAVE],
+)
 def test_a_rebuild_that_raises_becomes_an_error_and_the_next_one_recovers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str, error: Exception, shown: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    target: str,
+    error: Exception,
+    shown: str,
+    new_file: bool,
 ) -> None:
     content = write_tree(tmp_path, FILES)
     if isinstance(error, OSError):
@@ -428,15 +456,19 @@ def test_a_rebuild_that_raises_becomes_an_error_and_the_next_one_recovers(
     assert live.rebuild().errors == []
     path = content / "faq.md"
     path.write_text(article("FAQ", "Edited.", status="draft"))
+    saved = {path}
+    if new_file:  # a new file: the whole way, never the short way of one saved article
+        (content / "more.md").write_text(article("More", "More."))
+        saved.add(content / "more.md")
     monkeypatch.setattr(live_module, target, fail_once(error, getattr(live_module, target)))
-    broken = live.rebuild({path})
+    broken = live.rebuild(saved)
     assert len(broken.errors) == 1
     assert shown in broken.errors[0].format(relative_to=tmp_path), broken.errors
-    assert "Questions." in live.files.pages["article/faq/index.html"]  # the last good page
+    assert "Questions." in (live.page("article/faq/index.html") or "")  # the last good page
     assert live.last is broken
     fixed = live.rebuild()  # nothing saved since: the same files build now
     assert fixed.errors == []
-    assert "Edited." in live.files.pages["article/faq/index.html"]
+    assert "Edited." in (live.page("article/faq/index.html") or "")
     path.write_text(article("FAQ", "Edited again.", status="draft"))
     assert live.rebuild({path}).changed == ["/article/faq/"]
 

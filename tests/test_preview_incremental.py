@@ -34,8 +34,9 @@ def full_build(project: Path, out: Path) -> dict[str, bytes]:
 
 
 def live_files(live: LiveSite) -> dict[str, bytes]:
-    pages = {path: html.encode() for path, html in live.files.pages.items()}
-    copies = {path: source.read_bytes() for path, source in live.files.copies.items()}
+    files = live.files()
+    pages = {path: html.encode() for path, html in files.pages.items()}
+    copies = {path: source.read_bytes() for path, source in files.copies.items()}
     return {**pages, **copies}
 
 
@@ -62,7 +63,7 @@ def test_body_edit_changes_one_page(tmp_path: Path) -> None:
     atomic_write(path, article("FAQ", "Other questions."))
     update = live.rebuild({path})
     assert update.changed == ["/article/faq/"]
-    assert "Other questions." in live.files.pages["article/faq/index.html"]
+    assert "Other questions." in live.page("article/faq/index.html")
 
 
 def test_title_edit_changes_the_pages_whose_sidebar_shows_it(tmp_path: Path) -> None:
@@ -73,7 +74,9 @@ def test_title_edit_changes_the_pages_whose_sidebar_shows_it(tmp_path: Path) -> 
     path.write_text(article("Plans and prices", "Prices."))
     update = live.rebuild({path})
     # The billing group's pages show its articles; pages elsewhere show the group closed.
+    # The navigation document that every page's script shows changed too.
     assert update.changed == [
+        "/_publisher/nav.html",
         "/article/plans/",
         "/article/refunds/",
         "/group/billing/",
@@ -86,7 +89,8 @@ def test_top_level_title_edit_changes_every_page(tmp_path: Path) -> None:
     live.rebuild()
     (content / "faq.md").write_text(article("Questions", "Questions."))
     update = live.rebuild({content / "faq.md"})
-    assert len(update.changed) == len(live.files.pages)
+    # Every page but the navigation script (which never changes).
+    assert len(update.changed) == len(live.page_paths()) - 1
 
 
 def test_slug_change_updates_the_pages_linking_to_it(tmp_path: Path) -> None:
@@ -97,8 +101,8 @@ def test_slug_change_updates_the_pages_linking_to_it(tmp_path: Path) -> None:
     path.write_text(article("Install", "## Steps\n\n![Shot](img/shot.png)", slug="setup"))
     update = live.rebuild({path})
     assert "/article/login/" in update.changed  # its link now points at /article/setup
-    assert 'href="/article/setup#steps"' in live.files.pages["article/login/index.html"]
-    assert "article/install/index.html" not in live.files.pages
+    assert 'href="/article/setup#steps"' in live.page("article/login/index.html")
+    assert live.page("article/install/index.html") is None
 
 
 def test_image_saved_in_place_reloads_the_pages_showing_it(tmp_path: Path) -> None:
@@ -114,7 +118,7 @@ def test_error_keeps_the_last_good_site_and_clears_on_the_next_good_save(tmp_pat
     content = write_tree(tmp_path, FILES)
     live = LiveSite(load_settings(tmp_path))
     live.rebuild()
-    good = dict(live.files.pages)
+    good = live.files().pages
     path = content / "faq.md"
     path.write_text("---\ntitle: [broken\n---\nText\n")
     broken = live.rebuild({path})
@@ -123,7 +127,7 @@ def test_error_keeps_the_last_good_site_and_clears_on_the_next_good_save(tmp_pat
         'or put the title in quotes if the `[` is part of the text: title: "[broken"'
     ]
     assert broken.changed == []
-    assert live.files.pages == good
+    assert live.files().pages == good
     path.write_text(article("FAQ", "Fixed."))
     fixed = live.rebuild({path})
     assert fixed.errors == [] and fixed.changed == ["/article/faq/"]
@@ -146,7 +150,7 @@ def test_template_change_rebuilds_every_page(tmp_path: Path) -> None:
         "/article/plans/",
         "/article/faq/",
     }
-    assert "<p>Log in</p>" in live.files.pages["article/login/index.html"]
+    assert "<p>Log in</p>" in live.page("article/login/index.html")
 
 
 def test_broken_template_is_an_error_not_a_crash(tmp_path: Path) -> None:

@@ -1020,6 +1020,11 @@ class ArticleMemo:
         """Drop what is known of `path`: saves within one clock tick keep the same mtime."""
         self._entries.pop(path, None)
 
+    def problems_of(self, path: Path) -> list[Problem]:
+        """What reading `path` found, the last time it was read."""
+        known = self._entries.get(path)
+        return list(known[2]) if known is not None else []
+
     def read(
         self, path: Path, rel_path: str, max_bytes: int, entry: os.DirEntry[str] | None = None
     ) -> tuple[Article | None, list[Problem]]:

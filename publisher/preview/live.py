@@ -13,16 +13,18 @@ from jinja2 import TemplateError
 
 from publisher.config import Settings
 from publisher.content.loader import ArticleMemo
-from publisher.content.model import Problem
+from publisher.content.model import Article, Problem
 from publisher.pipeline import compile_project, render_cache
+from publisher.render.markdown import RenderedBody
 from publisher.site.builder import (
-    PageMemo,
+    HOME_PAGE,
     SiteFiles,
+    SitePages,
     page_path,
-    render_site,
     template_environment,
 )
-from publisher.site.compiler import CompiledSite
+from publisher.site.compiler import CompiledSite, article_problems, render_bodies
+from publisher.site.navigation import NAV_PAGE, entry_for, node_key
 
 
 def page_url(page: str) -> str:
@@ -47,22 +49,53 @@ class Update:
 class LiveSite:
     """Loads, renders and lays out the site like `build`, reusing everything unchanged.
 
+    Pages are rendered when they are asked for, from the last good site; a rebuild only
+    works out which pages now show something else (by their signatures). A save of one
+    article that changes neither its slug, order, id, aliases nor images takes the short
+    way (`_save_of_articles`): that article is read and rendered again, the articles that
+    link to it are checked again, and only the pages whose sidebar or cards show it are
+    compared; everything else takes the whole way (every file's modification time, every
+    page's signature), which gives the same site.
+
     When the content has errors, the last good pages stay served and the errors are kept
     for the error overlay; the next good rebuild clears them.
     """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._articles = ArticleMemo()
         self._cache = render_cache(settings)
-        self._pages_memo = PageMemo()
         self._env = template_environment(settings.templates_dir)
-        self.files = SiteFiles({}, {})
+        self.pages: SitePages | None = None  # the last good site
+        self.copies: dict[str, Path] = {}  # images served under /assets/
         self.generation = 0
         self._site: CompiledSite | None = None  # the site compiled by the rebuild under way
         self._templates_stale = False
+        self._signatures: dict[str, tuple[object, ...]] = {}  # of the pages served
+        self._load_problems: list[Problem] = []
+        self._by_file: dict[Path, Article] = {}
+        self._links_to: dict[str, set[str]] = {}  # article rel_path -> slugs linking to it
         self.last = Update(0)
+
+    def page(self, path: str) -> str | None:
+        """The page at `path` (`article/x/index.html`) as served now, or None."""
+        with self._lock:
+            pages = self.pages
+            if pages is None or path not in pages:
+                return None
+            return pages.render(path)
+
+    def page_paths(self) -> list[str]:
+        with self._lock:
+            return self.pages.paths() if self.pages is not None else []
+
+    def files(self) -> SiteFiles:
+        """Every page as served now, rendered (tests compare it with a build)."""
+        with self._lock:
+            if self.pages is None:
+                return SiteFiles({}, dict(self.copies))
+            return SiteFiles(self.pages.files().pages, dict(self.copies))
 
     def rebuild(
         self, changed_paths: Iterable[Path] = (), *, templates_changed: bool = False
@@ -73,15 +106,20 @@ class LiveSite:
             update = Update(self.generation + 1)
             self._site = None
             try:
-                self._rebuild(update, changed_paths, templates_changed)
+                if (
+                    templates_changed
+                    or self._templates_stale
+                    or not self._save_of_articles(update, changed_paths)
+                ):
+                    self._rebuild(update, changed_paths, templates_changed)
             except Exception as error:  # whatever fails, the preview keeps serving and watching
                 update.problems.append(_rebuild_problem(error, self.settings))
                 # Half-updated memos could hide the next save's effect: start them afresh.
                 self._articles = ArticleMemo()
-                self._pages_memo = PageMemo()
+                self._signatures = {}
                 self._templates_stale = True
             if update.errors:
-                self.files = self._without_failed_images()
+                self.copies = self._without_failed_images()
             self._site = None
             # Last: a page served before this point shows the older generation, and reloads
             # when it hears of this one.
@@ -95,7 +133,7 @@ class LiveSite:
             self._articles.forget(path)
         if templates_changed or self._templates_stale:
             self._env = template_environment(self.settings.templates_dir)
-            self._pages_memo = PageMemo()
+            self._signatures = {}
             self._templates_stale = False
         compiled = compile_project(self.settings, workers=1, cache=self._cache, memo=self._articles)
         site = compiled.site
@@ -103,20 +141,148 @@ class LiveSite:
         self._site = site
         if update.errors:
             return
+        pages = SitePages(site, self._env, self.settings.site_name)
         try:
-            files = render_site(site, self._env, self.settings.site_name, self._pages_memo)
+            signatures = {path: pages.signature(path) for path in pages.paths()}
+            for sample in _samples(pages):  # a broken template must show now, not on a visit
+                pages.render(sample)
         except Exception as error:  # a broken template must not stop the server
             update.problems.append(_template_problem(error, self.settings))
-        else:
-            update.changed = self._swap_in(files, site_images(site), changed_paths)
+            return
+        changed = {path for path, seen in signatures.items() if self._signatures.get(path) != seen}
+        changed |= set(self._signatures) - set(signatures)
+        # An image saved in place keeps its URL: reload the pages that show it.
+        saved = {p.resolve() for p in changed_paths}
+        saved_images = {rel for rel, source in pages.copies.items() if source.resolve() in saved}
+        for page, images in site_images(site).items():
+            if any(f"assets/{rel}" in saved_images for rel in images):
+                changed.add(page)
+        self.pages, self.copies, self._signatures = pages, dict(pages.copies), signatures
+        self._load_problems = list(compiled.load_problems)
+        self._by_file = {article.path: article for article in site.content.articles.values()}
+        self._links_to = _links_to(site)
+        update.changed = sorted(page_url(page) for page in changed)
 
-    def _without_failed_images(self) -> SiteFiles:
+    def _save_of_articles(self, update: Update, changed_paths: list[Path]) -> bool:
+        """The short way for saved articles (see the class). False, with the site as it
+        was, when it does not apply; then the whole way runs."""
+        pages = self.pages
+        if pages is None or not changed_paths or self.last.errors:
+            return False
+        site, navigation = pages.site, pages.navigation
+        saves: list[_Save] = []
+        for path in changed_paths:
+            save = self._read_save(path)
+            if save is None:
+                return False
+            saves.append(save)
+        keys: dict[str, str] = {}
+        bodies = render_bodies(
+            [save.new for save in saves], self._cache, 1, keys, forget_others=False
+        )
+        for save in saves:
+            save.body, save.key = bodies[save.new.slug], keys[save.new.slug]
+            save.old_body, save.old_key = site.bodies[save.old.slug], site.keys[save.old.slug]
+            if _image_targets(save.body) != _image_targets(save.old_body):
+                return False
+        # Swapped in, then checked; swapped back out when the check finds an error (or
+        # fails: the last good site stays served).
+        for save in saves:
+            _swap_article(site, save.new, save.body, save.key)
+        try:
+            rechecked, load_problems, problems = self._check_saves(site, saves)
+        except BaseException:
+            _swap_back(site, saves)
+            raise
+        if any(problem.severity == "error" for problem in problems):
+            _swap_back(site, saves)
+            return False
+        site.problems.update(rechecked)
+        self._load_problems = load_problems
+        candidates: set[str | None] = set()
+        navigation_changed = False
+        for save in saves:
+            self._by_file[save.new.path] = save.new
+            self._relink(save.new, save.old_body, save.body)
+            key = node_key(save.new)
+            entry, fresh = navigation.entries[key], entry_for(save.new)
+            if entry.face != fresh.face:
+                entry.title, entry.description, entry.draft = (
+                    fresh.title,
+                    fresh.description,
+                    fresh.draft,
+                )
+                navigation_changed = True
+                candidates |= {_page_of(shown) for shown in navigation.showing(key)}
+            candidates.add(page_path(save.new))
+        if navigation_changed:
+            candidates.add(NAV_PAGE)
+        changed = set()
+        for page in candidates:
+            if page is None:
+                continue
+            signature = pages.signature(page)
+            if self._signatures.get(page) != signature:
+                self._signatures[page] = signature
+                changed.add(page)
+        update.problems = sorted(problems)
+        update.changed = sorted(page_url(page) for page in changed)
+        return True
+
+    def _check_saves(
+        self, site: CompiledSite, saves: list[_Save]
+    ) -> tuple[dict[str, list[Problem]], list[Problem], set[Problem]]:
+        """The saved articles checked again, with the articles linking to them when their
+        headings or status changed: (render problems by slug, load problems, all)."""
+        recheck = {save.new.slug for save in saves}
+        for save in saves:
+            if save.old_body.anchors != save.body.anchors or save.old.status != save.new.status:
+                recheck |= self._links_to.get(save.new.rel_path, set())
+        rechecked = {slug: article_problems(site, site.content.articles[slug]) for slug in recheck}
+        load_problems = list(self._load_problems)
+        for save in saves:
+            for problem in save.problems_before:
+                if problem in load_problems:
+                    load_problems.remove(problem)
+            load_problems += save.problems
+        problems = set(load_problems)
+        for slug, found in site.problems.items():
+            problems.update(rechecked.get(slug, found))
+        return rechecked, load_problems, problems
+
+    def _read_save(self, path: Path) -> _Save | None:
+        """The article saved at `path`, read again, if the short way can take it."""
+        old = self._by_file.get(path)
+        if old is None or not path.is_file():
+            return None  # a new, removed or renamed file, a group or a heading file
+        before = self._articles.problems_of(path)
+        self._articles.forget(path)
+        new, problems = self._articles.read(path, old.rel_path, self.settings.max_article_bytes)
+        if (
+            new is None
+            or any(problem.severity == "error" for problem in problems)
+            or (new.slug, new.order, new.id, new.aliases)
+            != (old.slug, old.order, old.id, old.aliases)
+            or (new.order is None and new.title != old.title)  # its place may change
+        ):
+            return None
+        new.group = old.group
+        return _Save(old, new, before, problems)
+
+    def _relink(self, article: Article, old: RenderedBody, new: RenderedBody) -> None:
+        for link in old.links:
+            self._links_to.get(link.target, set()).discard(article.slug)
+        for link in new.links:
+            if link.target:
+                self._links_to.setdefault(link.target, set()).add(article.slug)
+
+    def _without_failed_images(self) -> dict[str, Path]:
         """The last good pages stay served while there are errors, but not the images that
         failed their checks in this rebuild (gone, now a symlink out of the content, ...);
         every image still served is checked again at each request anyway."""
         site = self._site
         if site is None:  # the rebuild failed before the images were checked
-            return self.files
+            return self.copies
         ok = set(site.content.images)
         failed = {
             f"assets/{ref.target}"
@@ -124,23 +290,74 @@ class LiveSite:
             for ref in body.images
             if ref.target not in ok
         }
-        copies = {rel: src for rel, src in self.files.copies.items() if rel not in failed}
-        return SiteFiles(self.files.pages, copies)
+        return {rel: src for rel, src in self.copies.items() if rel not in failed}
 
-    def _swap_in(
-        self, files: SiteFiles, images_by_page: dict[str, set[str]], changed_paths: list[Path]
-    ) -> list[str]:
-        old = self.files.pages
-        changed = {page for page, html in files.pages.items() if old.get(page) != html}
-        changed |= set(old) - set(files.pages)
-        # An image saved in place keeps its URL: reload the pages that show it.
-        saved = {p.resolve() for p in changed_paths}
-        saved_images = {rel for rel, source in files.copies.items() if source.resolve() in saved}
-        for page, images in images_by_page.items():
-            if any(f"assets/{rel}" in saved_images for rel in images):
-                changed.add(page)
-        self.files = files
-        return sorted(page_url(page) for page in changed)
+
+@dataclass
+class _Save:
+    """One saved article on the short way: as it was and as it is now."""
+
+    old: Article
+    new: Article
+    problems_before: list[Problem]  # what reading it found before
+    problems: list[Problem]  # and now
+    body: RenderedBody = field(init=False)
+    key: str = field(init=False)
+    old_body: RenderedBody = field(init=False)
+    old_key: str = field(init=False)
+
+
+def _image_targets(body: RenderedBody) -> set[str]:
+    return {ref.target for ref in body.images}
+
+
+def _swap_article(site: CompiledSite, article: Article, body: RenderedBody, key: str) -> None:
+    """Put `article` (another version of one with the same slug, group and place) in place."""
+    content = site.content
+    old = content.articles[article.slug]
+    content.articles[article.slug] = article
+    content.by_path[article.rel_path] = article
+    siblings = article.group.children if article.group is not None else content.top
+    siblings[next(i for i, node in enumerate(siblings) if node is old)] = article
+    site.bodies[article.slug] = body
+    site.keys[article.slug] = key
+
+
+def _swap_back(site: CompiledSite, saves: list[_Save]) -> None:
+    for save in reversed(saves):
+        _swap_article(site, save.old, save.old_body, save.old_key)
+
+
+def _page_of(key: str) -> str | None:
+    """The page that shows the navigation entry `key` ("" is the home page)."""
+    if key == "":
+        return HOME_PAGE
+    kind, _, slug = key.partition(":")
+    if kind == "group":
+        return f"group/{slug}/index.html"
+    if kind == "article":
+        return f"article/{slug}/index.html"
+    return None  # a heading has no page
+
+
+def _links_to(site: CompiledSite) -> dict[str, set[str]]:
+    """For each article (by rel_path), the slugs of the articles that link to it."""
+    found: dict[str, set[str]] = {}
+    for slug, body in site.bodies.items():
+        for link in body.links:
+            if link.target:
+                found.setdefault(link.target, set()).add(slug)
+    return found
+
+
+def _samples(pages: SitePages) -> list[str]:
+    """One page of each kind: rendering them shows a broken template at once."""
+    samples = [HOME_PAGE, NAV_PAGE]
+    for kind in ("group/", "article/"):
+        first = next((path for path in pages.nodes if path.startswith(kind)), None)
+        if first is not None:
+            samples.append(first)
+    return samples
 
 
 def site_images(site: CompiledSite) -> dict[str, set[str]]:

@@ -23,6 +23,7 @@ from publisher.content.model import Problem
 from publisher.preview.files import open_inside
 from publisher.preview.live import LiveSite, Update
 from publisher.site.compiler import MAX_IMAGE_BYTES
+from publisher.site.navigation import NAV_PAGE, NAV_SCRIPT
 
 EVENTS_PATH = "/__publisher__/events"
 SCRIPT_PATH = "/__publisher__/live.js"
@@ -53,6 +54,7 @@ LIVE_SCRIPT = """
   const me = document.currentScript;
   const server = me.dataset.server, generation = Number(me.dataset.generation);
   const here = location.pathname.replace(/index\\.html$/, "").replace(/\\/?$/, "/");
+  const navigation = "/" + me.dataset.navigation;
   let overlay = null;
   function showErrors(errors) {
     if (!errors.length) { if (overlay) { overlay.remove(); overlay = null; } return; }
@@ -81,6 +83,9 @@ LIVE_SCRIPT = """
     const update = JSON.parse(event.data);
     showErrors(update.errors);
     if (update.changed.includes(here)) location.reload();
+    else if (update.changed.includes(navigation)) {
+      window.dispatchEvent(new Event("publisher:navigation"));  // nav.js shows it again
+    }
   });
 })();
 """
@@ -148,7 +153,7 @@ def create_app(live: LiveSite, broadcaster: Broadcaster) -> Starlette:
     def with_live_script(page: str) -> str:
         tag = (
             f'<script src="{SCRIPT_PATH}" data-server="{server_id}" '
-            f'data-generation="{live.generation}"></script>'
+            f'data-generation="{live.generation}" data-navigation="{NAV_PAGE}"></script>'
         )
         head, marker, tail = page.rpartition("</body>")
         return head + tag + marker + tail if marker else page + tag
@@ -165,7 +170,7 @@ def create_app(live: LiveSite, broadcaster: Broadcaster) -> Starlette:
         rel = unquote(path.removeprefix("/assets/"))
         # Only images the content uses (compile checked them), and only while they are
         # still regular files inside the content root: checked again at every request.
-        source = live.files.copies.get(f"assets/{rel}")
+        source = live.copies.get(f"assets/{rel}")
         if source is None:
             return not_found(path)
         data = await run_in_threadpool(read_inside, content, source)
@@ -178,8 +183,18 @@ def create_app(live: LiveSite, broadcaster: Broadcaster) -> Starlette:
         path = request.url.path
         if path.startswith("/assets/"):
             return await asset(path)
+        if path == f"/{NAV_PAGE}":  # a fragment that pages fetch: no live script in it
+            text = await run_in_threadpool(live.page, NAV_PAGE)
+            if text is None:
+                return not_found(path)
+            return HTMLResponse(text, headers=PAGE_HEADERS)
+        if path == f"/{NAV_SCRIPT}":
+            text = await run_in_threadpool(live.page, NAV_SCRIPT)
+            if text is None:
+                return not_found(path)
+            return Response(text, media_type="text/javascript", headers=NOSNIFF)
         key = page_key(path)
-        text = live.files.pages.get(key) if key else None
+        text = await run_in_threadpool(live.page, key) if key else None
         if text is None:
             return not_found(path)
         return HTMLResponse(with_live_script(text), headers=PAGE_HEADERS)

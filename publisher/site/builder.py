@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import ClassVar
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -15,9 +18,10 @@ from markupsafe import Markup
 import publisher
 from publisher import safe_write
 from publisher.content.loader import BUILD_MARKER
-from publisher.content.model import Article, Group, Heading, Node
+from publisher.content.model import Article, Group, Heading
 from publisher.errors import UsageError
-from publisher.site.compiler import CompiledSite, article_url, local_image_url
+from publisher.site.compiler import CompiledSite, local_image_url
+from publisher.site.navigation import NAV_PAGE, NAV_SCRIPT, Entry, Level, Navigation, node_key
 
 # Written into every built site so a rebuild never replaces a folder it did not create.
 MARKER = BUILD_MARKER
@@ -47,10 +51,6 @@ def template_environment(override: Path | None = None) -> Environment:
     )
 
 
-def group_url(slug: str) -> str:
-    return f"/group/{slug}/"
-
-
 def page_path(node: Article | Group) -> str:
     """Where a node's page lives in the output, so that its URL serves it."""
     if isinstance(node, Group):
@@ -58,44 +58,7 @@ def page_path(node: Article | Group) -> str:
     return f"article/{node.slug}/index.html"
 
 
-def _count_articles(group: Group) -> int:
-    return sum(
-        1 if isinstance(c, Article) else _count_articles(c)
-        for c in group.children
-        if not isinstance(c, Heading)
-    )
-
-
-def _nav_entry(node: Node) -> dict[str, Any]:
-    if isinstance(node, Heading):
-        # A label between its siblings: no page, no link.
-        return {"kind": "heading", "key": f"heading:{node.entity_id}", "title": node.title}
-    if isinstance(node, Group):
-        return {
-            "kind": "group",
-            "key": f"group:{node.slug}",
-            "title": node.name,
-            "url": group_url(node.slug),
-            "children": [_nav_entry(child) for child in node.children],
-            "count": _count_articles(node),
-            "draft": False,
-        }
-    return {
-        "kind": "article",
-        "key": f"article:{node.slug}",
-        "title": node.title,
-        "url": article_url(node.slug),
-        "description": node.description,
-        "draft": node.status == "draft",
-    }
-
-
-def _breadcrumbs(group: Group | None) -> list[dict[str, str]]:
-    crumbs: list[dict[str, str]] = []
-    while group is not None:
-        crumbs.insert(0, {"title": group.name, "url": group_url(group.slug)})
-        group = group.parent
-    return crumbs
+HOME_PAGE = "index.html"
 
 
 @dataclass
@@ -106,125 +69,140 @@ class SiteFiles:
     copies: dict[str, Path]  # output path -> source file
 
 
-def _open_keys(group: Group | None) -> frozenset[str]:
-    keys = set()
-    while group is not None:
-        keys.add(f"group:{group.slug}")
-        group = group.parent
-    return frozenset(keys)
+def _crumbs(entry: Entry | None) -> tuple[tuple[str, str | None], ...]:
+    """(title, URL) of the groups above `entry`, from the top."""
+    chain: list[tuple[str, str | None]] = []
+    while entry is not None:
+        chain.append((entry.title, entry.url))
+        entry = entry.parent
+    return tuple(chain[::-1])
 
 
-class PageMemo:
-    """Pages from the previous rendering, with what each was rendered from, so a rebuild
-    renders again only the pages whose inputs changed (the preview's rebuilds)."""
-
-    def __init__(self) -> None:
-        self.nav_signature: str | None = None
-        self.nav_generation = 0  # goes up whenever the navigation (titles, order, ...) changes
-        self.sidebars: dict[frozenset[str], Markup] = {}
-        self.pages: dict[str, tuple[object, tuple[Any, ...], str]] = {}
-
-    def get(self, path: str, body: object, inputs: tuple[Any, ...]) -> str | None:
-        entry = self.pages.get(path)
-        # A body is compared by identity: the render cache hands back the same object for
-        # unchanged Markdown, and the memo keeps it alive so the identity stays unique.
-        if entry is not None and entry[0] is body and entry[1] == inputs:
-            return entry[2]
-        return None
-
-    def use_navigation(self, nav: list[dict[str, Any]]) -> None:
-        signature = repr(nav)
-        if signature != self.nav_signature:
-            self.nav_signature = signature
-            self.nav_generation += 1
-            self.sidebars = {}
+def _templates_digest(env: Environment) -> str:
+    loader = env.loader
+    assert loader is not None
+    digest = hashlib.sha256()
+    for name in sorted(loader.list_templates()):
+        digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(loader.get_source(env, name)[0].encode("utf-8", "surrogateescape") + b"\0")
+    return digest.hexdigest()
 
 
-def render_site(
-    site: CompiledSite, env: Environment, site_name: str, memo: PageMemo | None = None
-) -> SiteFiles:
-    content = site.content
-    nav = [_nav_entry(node) for node in content.top]
-    memo = memo or PageMemo()
-    memo.use_navigation(nav)
-    sidebar_template = env.get_template("sidebar.html")
-    rendered: dict[str, tuple[object, tuple[Any, ...], str]] = {}
+class SitePages:
+    """Every page of the preview site, each rendered only when asked for, so that neither a
+    build nor the preview holds the finished site: a page's `signature` says everything it
+    shows, and pages are compared by it before they are rendered.
 
-    def sidebar(keys: frozenset[str]) -> Markup:
-        # One rendering per open path, shared by every page on that path.
-        if keys not in memo.sidebars:
-            memo.sidebars[keys] = Markup(sidebar_template.render(nav=nav, open_keys=keys))
-        return memo.sidebars[keys]
+    Pages: the home page, one per group and article, the navigation document (`NAV_PAGE`,
+    the whole tree, which `NAV_SCRIPT` shows in every page's sidebar)."""
 
-    def page(path: str, body: object, inputs: tuple[Any, ...], render: Any) -> str:
-        html = memo.get(path, body, (memo.nav_generation, *inputs))
-        if html is None:
-            html = render()
-        rendered[path] = (body, (memo.nav_generation, *inputs), html)
-        return html
+    def __init__(self, site: CompiledSite, env: Environment, site_name: str) -> None:
+        self.site = site
+        self.env = env
+        self.site_name = site_name
+        self.navigation = Navigation(site.content)
+        self.nodes: dict[str, Article | Group | None] = {HOME_PAGE: None}
+        for node in site.content.walk():
+            if not isinstance(node, Heading):  # shown in the sidebar and group pages only
+                self.nodes[page_path(node)] = node
+        self.copies = {f"assets/{rel}": path for rel, path in sorted(site.content.images.items())}
+        self._style = (publisher.__version__, site_name, _templates_digest(env))
 
-    common = {"site": {"name": site_name}}
-    index_template = env.get_template("index.html")
-    pages = {
-        "index.html": page(
-            "index.html",
-            None,
-            (),
-            lambda: index_template.render(cards=nav, sidebar=sidebar(frozenset()), **common),
+    def paths(self) -> list[str]:
+        return [*self.nodes, NAV_PAGE, NAV_SCRIPT]
+
+    def __contains__(self, path: str) -> bool:
+        return path in self.nodes or path in (NAV_PAGE, NAV_SCRIPT)
+
+    def signature(self, path: str) -> tuple[object, ...]:
+        """What the page at `path` shows, as values: equal signatures, equal pages (with the
+        same templates and site name)."""
+        if path == NAV_PAGE:
+            return (path, tuple(self.navigation.faces()))
+        if path == NAV_SCRIPT:
+            return (path,)
+        node = self.nodes[path]
+        if node is None:
+            top = tuple(entry.face for entry in self.navigation.top)
+            return (path, top, self.navigation.sidebar_signature(None))
+        key = node_key(node)
+        entry = self.navigation.entries[key]
+        shown = (
+            path,
+            entry.face,
+            _crumbs(entry.parent),
+            self.navigation.sidebar_signature(key),
         )
-    }
-    article_template = env.get_template("article.html")
-    group_template = env.get_template("group.html")
-    for node in content.walk():
-        if isinstance(node, Heading):
-            continue  # shown in the sidebar and on its group's page only
-        path = page_path(node)
-        entry = _nav_entry(node)
         if isinstance(node, Group):
-            keys = _open_keys(node)
-            breadcrumbs = _breadcrumbs(node.parent)
-            pages[path] = page(
-                path,
-                None,
-                (keys,),
-                lambda entry=entry, keys=keys, breadcrumbs=breadcrumbs: group_template.render(
-                    group=entry,
-                    cards=entry["children"],
-                    breadcrumbs=breadcrumbs,
-                    active_key=entry["key"],
-                    sidebar=sidebar(keys),
-                    **common,
-                ),
-            )
-            continue
-        keys = _open_keys(node.group)
-        breadcrumbs = _breadcrumbs(node.group)
-        inputs = (
-            tuple(entry.items()),
-            tuple(tuple(c.items()) for c in breadcrumbs),
-            keys,
-            site.link_urls(node),
-        )
+            return (*shown, tuple(child.face for child in entry.children))
+        return (*shown, self.site.keys.get(node.slug), self.site.link_urls(node))
 
-        def render_article(
-            node: Article = node,
-            entry: dict[str, Any] = entry,
-            keys: frozenset[str] = keys,
-            breadcrumbs: list[dict[str, str]] = breadcrumbs,
-        ) -> str:
-            article = {**entry, "html": Markup(site.article_html(node, local_image_url))}
-            return article_template.render(
-                article=article,
+    def digest(self, path: str) -> str:
+        """The page's signature as a short digest, with everything else it is rendered from
+        (the templates' text, the site name, this version)."""
+        text = repr((self._style, self.signature(path)))
+        return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+    def render(self, path: str) -> str:
+        if path == NAV_PAGE:
+            return self._sidebar(None, self.navigation.whole())
+        if path == NAV_SCRIPT:
+            loader = self.env.loader
+            assert loader is not None
+            return loader.get_source(self.env, "nav.js")[0]
+        node = self.nodes[path]
+        common = {"site": {"name": self.site_name}}
+        if node is None:
+            return self.env.get_template("index.html").render(
+                cards=self.navigation.top, sidebar=self._sidebar(None), **common
+            )
+        key = node_key(node)
+        entry = self.navigation.entries[key]
+        breadcrumbs = [{"title": title, "url": url} for title, url in _crumbs(entry.parent)]
+        if isinstance(node, Group):
+            return self.env.get_template("group.html").render(
+                group=entry,
+                cards=entry.children,
                 breadcrumbs=breadcrumbs,
-                active_key=entry["key"],
-                sidebar=sidebar(keys),
+                active_key=key,
+                sidebar=self._sidebar(key),
                 **common,
             )
+        article = {
+            "key": key,
+            "title": entry.title,
+            "url": entry.url,
+            "description": entry.description,
+            "draft": entry.draft,
+            "html": Markup(self.site.article_html(node, local_image_url)),
+        }
+        return self.env.get_template("article.html").render(
+            article=article,
+            breadcrumbs=breadcrumbs,
+            active_key=key,
+            sidebar=self._sidebar(key),
+            **common,
+        )
 
-        pages[path] = page(path, site.bodies[node.slug], inputs, render_article)
-    memo.pages = rendered
-    copies = {f"assets/{rel}": path for rel, path in sorted(content.images.items())}
-    return SiteFiles(pages, copies)
+    def _sidebar(self, key: str | None, tree: Level | None = None) -> Markup:
+        trail = self.navigation.trail_of(key)
+        return Markup(
+            self.env.get_template("sidebar.html").render(
+                tree=tree or self.navigation.sidebar(key),
+                open_keys=" ".join(entry.key for entry in trail if entry.kind == "group"),
+                current=key or "",
+                whole=tree is not None,
+                nav_url="/" + NAV_PAGE,
+            )
+        )
+
+    def files(self) -> SiteFiles:
+        """The whole site in memory (small sites and tests)."""
+        return SiteFiles({path: self.render(path) for path in self.paths()}, dict(self.copies))
+
+
+def render_site(site: CompiledSite, env: Environment, site_name: str) -> SiteFiles:
+    return SitePages(site, env, site_name).files()
 
 
 def _check_output(out_dir: Path) -> None:
@@ -257,61 +235,152 @@ def _unsafe_output(out_dir: Path, unsafe: safe_write.UnsafePath) -> OutputError:
     )
 
 
-def _sync_into(files_: SiteFiles, out_dir: Path) -> int:
-    """Bring a site this tool built up to date in place: write only files whose bytes
+@dataclass(frozen=True)
+class PageStamp:
+    """What a page was built from (its signature's digest), and the file it was written
+    to as the file system saw it then."""
+
+    digest: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class PageManifest:
+    """The pages of the last build into `out_dir`: a page whose signature and file are both
+    as recorded is not rendered again (`.publisher/cache/site-pages.json`)."""
+
+    out_dir: str
+    pages: dict[str, PageStamp]
+
+    VERSION: ClassVar[int] = 1
+
+    @classmethod
+    def read(cls, path: Path, out_dir: Path) -> PageManifest | None:
+        """The manifest for `out_dir`, or None when there is none (or it is for another
+        folder, another version, or not a manifest at all: then every page is rendered)."""
+        try:
+            raw = json.loads(path.read_bytes())
+            if raw["version"] != cls.VERSION or raw["out_dir"] != str(out_dir):
+                return None
+            pages = {}
+            for rel, (digest, size, mtime_ns) in raw["pages"].items():
+                if not (
+                    isinstance(rel, str)
+                    and isinstance(digest, str)
+                    and type(size) is int
+                    and type(mtime_ns) is int
+                ):
+                    return None
+                pages[rel] = PageStamp(digest, size, mtime_ns)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return cls(str(out_dir), pages)
+
+    def write(self, path: Path) -> None:
+        data = {
+            "version": self.VERSION,
+            "out_dir": self.out_dir,
+            "pages": {
+                rel: [stamp.digest, stamp.size, stamp.mtime_ns]
+                for rel, stamp in sorted(self.pages.items())
+            },
+        }
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            safe_write.write_file(path.parent, path.name, json.dumps(data).encode("utf-8"))
+        except (OSError, safe_write.UnsafePath):
+            pass  # only costs time: the next build renders every page
+
+
+def _stamp_of(out_dir: Path, rel: str, digest: str) -> PageStamp | None:
+    try:
+        info = os.stat(out_dir / rel, follow_symlinks=False)
+    except OSError:
+        return None
+    return PageStamp(digest, info.st_size, info.st_mtime_ns)
+
+
+def _sync_into(
+    pages: SitePages, out_dir: Path, known: PageManifest | None = None
+) -> tuple[int, dict[str, PageStamp]]:
+    """Bring a site this tool built up to date in place: render the pages whose signature
+    changed since `known` (or whose file did), one at a time, write only files whose bytes
     differ (each by an atomic rename, so no page is ever half-written) and remove the
-    ones no longer built. Returns the number of files written.
+    ones no longer built. Returns the number of files written and the pages' stamps.
 
     Nothing is written or removed through a link: a link, pipe or device anywhere in the
     folder (which a build never makes) is refused before anything is written, and every
     write opens the folders on its way without following one."""
-    for unsafe in safe_write.find_unsafe(out_dir):
-        raise _unsafe_output(out_dir, unsafe)
-    wanted: dict[str, bytes | Path] = {
-        rel: text.encode("utf-8") for rel, text in files_.pages.items()
-    }
-    wanted.update(files_.copies)
+    try:
+        present, folders = safe_write.list_tree(out_dir)
+    except safe_write.UnsafePath as unsafe:
+        raise _unsafe_output(out_dir, unsafe) from None
     written = 0
-    for rel, source in wanted.items():
-        data = source.read_bytes() if isinstance(source, Path) else source
-        if safe_write.read_file(out_dir, rel) == data:
+    stamps: dict[str, PageStamp] = {}
+    for rel in pages.paths():
+        digest = pages.digest(rel)
+        before = known.pages.get(rel) if known is not None else None
+        if (
+            before is not None
+            and before.digest == digest
+            and before == _stamp_of(out_dir, rel, digest)
+        ):
+            stamps[rel] = before
             continue
-        _atomic_write(out_dir, rel, data)
-        written += 1
-    for path in sorted(out_dir.rglob("*"), reverse=True):
-        rel = path.relative_to(out_dir).as_posix()
-        try:
-            if path.is_dir() and not path.is_symlink():
-                if not any(path.iterdir()):
-                    safe_write.remove(out_dir, rel)
-            elif rel not in wanted and rel != MARKER:
-                safe_write.remove(out_dir, rel)
-        except safe_write.UnsafePath as unsafe:
-            raise _unsafe_output(out_dir, unsafe) from None
-    return written
+        data = pages.render(rel).encode("utf-8")
+        if safe_write.read_file(out_dir, rel) != data:
+            _atomic_write(out_dir, rel, data)
+            written += 1
+        stamp = _stamp_of(out_dir, rel, digest)
+        if stamp is not None:
+            stamps[rel] = stamp
+    for rel, source in pages.copies.items():
+        data = source.read_bytes()
+        if safe_write.read_file(out_dir, rel) != data:
+            _atomic_write(out_dir, rel, data)
+            written += 1
+    wanted = {*pages.paths(), *pages.copies}
+    kept = {
+        "/".join(rel.split("/")[:depth]) for rel in wanted for depth in range(1, rel.count("/") + 1)
+    }
+    try:
+        for rel in sorted(set(present) - wanted - {MARKER}):
+            safe_write.remove(out_dir, rel)
+        for rel in sorted(set(folders) - kept, reverse=True):  # inner folders first
+            safe_write.remove(out_dir, rel)
+    except safe_write.UnsafePath as unsafe:
+        raise _unsafe_output(out_dir, unsafe) from None
+    return written, stamps
 
 
-def write_site(files_: SiteFiles, out_dir: Path) -> int:
+def write_site(pages: SitePages, out_dir: Path, manifest_file: Path | None = None) -> int:
     """Write the site. A new folder is written beside `out_dir` and renamed into place, so a
     failed build leaves nothing; a folder this tool built before is updated in place, file
-    by file. Returns the number of files written.
+    by file, rendering only the pages whose signature changed since the build recorded in
+    `manifest_file` (when given). Returns the number of files written.
 
     `out_dir` itself may be a link (it is resolved: the user named it); inside it nothing is
     written through a link (OutputError naming it)."""
     out_dir = out_dir.resolve()
     _check_output(out_dir)
     if (out_dir / MARKER).is_file():
-        return _sync_into(files_, out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        written = _sync_into(files_, staging)
-        (staging / MARKER).write_text("built by publisher\n", encoding="utf-8")
-        staging.chmod(0o755)
-        if out_dir.exists():  # an empty folder
-            out_dir.rmdir()
-        staging.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        known = PageManifest.read(manifest_file, out_dir) if manifest_file else None
+        written, stamps = _sync_into(pages, out_dir, known)
+    else:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+        try:
+            written, stamps = _sync_into(pages, staging)
+            (staging / MARKER).write_text("built by publisher\n", encoding="utf-8")
+            staging.chmod(0o755)
+            if out_dir.exists():  # an empty folder
+                out_dir.rmdir()
+            staging.rename(out_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    if manifest_file is not None:
+        # A rename keeps each file's size and modification time: the stamps still hold.
+        PageManifest(str(out_dir), stamps).write(manifest_file)
     return written

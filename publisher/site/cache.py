@@ -28,6 +28,9 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from publisher.render.markdown import (
     RENDERER_VERSION,
+    BodyIssue,
+    ImageRef,
+    LinkRef,
     RenderedBody,
 )
 from publisher.render.sanitize import sanitize
@@ -101,7 +104,24 @@ def _field_types(cls: type) -> dict[str, Any]:
     return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
 
 
+def _signed_body(value: dict[str, Any]) -> RenderedBody:
+    """A body this machine wrote and signed, built without checking every field again (the
+    signature already vouches for it): several times faster over thousands of entries."""
+    return RenderedBody(
+        html=value["html"],
+        anchors=value["anchors"],
+        links=[LinkRef(**link) for link in value["links"]],
+        images=[ImageRef(**image) for image in value["images"]],
+        issues=[BodyIssue(**issue) for issue in value["issues"]],
+    )
+
+
 def _from_json(text: str, *, check_html: bool = True) -> RenderedBody:
+    if not check_html:
+        try:
+            return _signed_body(json.loads(text))
+        except (KeyError, TypeError):  # signed by an older version: the full check says
+            pass
     body: RenderedBody = _typed(json.loads(text), RenderedBody)
     # What the renderer wrote passed the sanitiser, and sanitising again changes nothing;
     # HTML that it would change was not written by the renderer.

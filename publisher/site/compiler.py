@@ -41,6 +41,11 @@ def article_url(slug: str, anchor: str | None = None) -> str:
 class CompiledSite:
     content: HelpCenterContent
     bodies: dict[str, RenderedBody] = field(default_factory=dict)  # by article slug
+    # Each body's render-cache key (by slug): it names the body across processes.
+    keys: dict[str, str] = field(default_factory=dict)
+    # What rendering and checking each article found (by slug), so that one article can be
+    # checked again on its own (the preview's saves).
+    problems: dict[str, list[Problem]] = field(default_factory=dict)
 
     def _link_url(self, link: LinkRef) -> str:
         target = self.content.by_path.get(link.target)
@@ -61,9 +66,16 @@ def _render_job(job: tuple[str, str, int]) -> RenderedBody:
 
 
 def render_bodies(
-    articles: Iterable[Article], cache: RenderCache | None = None, workers: int | None = None
+    articles: Iterable[Article],
+    cache: RenderCache | None = None,
+    workers: int | None = None,
+    keys: dict[str, str] | None = None,
+    *,
+    forget_others: bool = True,
 ) -> dict[str, RenderedBody]:
-    """Render article bodies by slug, from the cache where possible, in parallel otherwise."""
+    """Render article bodies by slug, from the cache where possible, in parallel otherwise;
+    `keys` receives each body's cache key by slug. The cache then forgets (in memory) the
+    bodies of other articles, unless `forget_others` is false (a few articles of many)."""
     bodies: dict[str, RenderedBody] = {}
     todo: list[tuple[Article, str]] = []
     used: set[str] = set()
@@ -74,6 +86,8 @@ def render_bodies(
             else cache_key(article.body, article.rel_path, article.body_line)
         )
         used.add(key)
+        if keys is not None:
+            keys[article.slug] = key
         cached = cache.get(key) if cache else None
         if cached is not None:
             bodies[article.slug] = cached
@@ -92,7 +106,7 @@ def render_bodies(
         bodies[article.slug] = body
         if cache:
             cache.put(key, body)
-    if cache:
+    if cache and forget_others:
         cache.retain(used)
     return bodies
 
@@ -164,26 +178,35 @@ def _check_link(site: CompiledSite, article: Article, link: LinkRef) -> Problem 
     return None
 
 
+def article_problems(
+    site: CompiledSite, article: Article, checked: dict[str, str | None] | None = None
+) -> list[Problem]:
+    """What is wrong with one rendered article: its body's issues, its images, its links
+    (against the other articles' headings and status). Marks its images as used."""
+    body = site.bodies[article.slug]
+    problems = [Problem(article.path, issue.line, issue.message) for issue in body.issues]
+    for image in body.images:
+        problem = _check_image(site.content, article, image, checked)
+        if problem:
+            problems.append(problem)
+    for link in body.links:
+        link_problem = _check_link(site, article, link)
+        if link_problem:
+            problems.append(link_problem)
+    return problems
+
+
 def compile_site(
     content: HelpCenterContent, *, cache: RenderCache | None = None, workers: int | None = None
 ) -> tuple[CompiledSite, list[Problem]]:
     """Render everything, then check links and images across articles."""
     articles = list(content.articles.values())
-    site = CompiledSite(content, render_bodies(articles, cache, workers))
-    problems: list[Problem] = []
+    keys: dict[str, str] = {}
+    site = CompiledSite(content, render_bodies(articles, cache, workers, keys), keys)
     checked: dict[str, str | None] = {}
     for article in articles:
-        body = site.bodies[article.slug]
-        problems += [Problem(article.path, issue.line, issue.message) for issue in body.issues]
-        for image in body.images:
-            problem = _check_image(content, article, image, checked)
-            if problem:
-                problems.append(problem)
-        for link in body.links:
-            link_problem = _check_link(site, article, link)
-            if link_problem:
-                problems.append(link_problem)
-    return site, sorted(set(problems))
+        site.problems[article.slug] = article_problems(site, article, checked)
+    return site, sorted({problem for found in site.problems.values() for problem in found})
 
 
 def local_image_url(image: ImageRef) -> str:
