@@ -305,7 +305,9 @@ class Store:
             ).fetchall()
             more = len(rows) > limit
             items = [record(row) for row in rows[:limit]]
-            # Past the cursor, the other way: anything at or beyond it, gone or not.
+            # The flag for the side the page does not read: is any row at the cursor or
+            # behind it (a forward page after a cursor has a previous page whenever a row
+            # sits at or before that cursor, whether or not the cursor's own row is gone)?
             beyond = cursor is not None and (
                 self._db.execute(
                     f"SELECT 1 FROM {table} WHERE {where} AND {behind} LIMIT 1",
