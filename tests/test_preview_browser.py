@@ -121,3 +121,62 @@ def test_screenshot_of_the_sample_help_center(tmp_path: Path, browser_page: obje
         assert image.evaluate("img => img.complete && img.naturalWidth > 0")
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "sample.png"), full_page=False)  # type: ignore[attr-defined]
+
+
+def big_group(count: int) -> dict[str, str | bytes]:
+    files: dict[str, str | bytes] = {
+        "big/_group.yml": "name: Big\n",
+        "other/_group.yml": "name: Other\n",
+        "other/one.md": article("Other one", "Text."),
+        "faq.md": article("FAQ", "Questions."),
+    }
+    for number in range(count):
+        files[f"big/{number:03d}.md"] = article(f"Article {number:03d}", "Text.", order=number)
+    return files
+
+
+def test_the_sidebar_shows_the_whole_tree_from_the_shared_document(
+    tmp_path: Path, browser_page: object
+) -> None:
+    """The page carries only its trail; its script shows the whole navigation, with the way
+    to the page open and the page marked, and shows it again when a title changes."""
+    page = browser_page
+    expect = sync_api.expect
+    content = write_tree(tmp_path, big_group(40))
+    with running_preview(tmp_path) as preview:
+        page.goto(preview.url + "article/020/")  # type: ignore[attr-defined]
+        links = page.locator("nav.sidebar li.open > ul > li > a")  # type: ignore[attr-defined]
+        expect(links).to_have_count(40, timeout=10_000)
+        assert links.all_inner_texts() == [f"Article {n:03d}" for n in range(40)]
+        expect(page.locator("nav.sidebar li.more")).to_have_count(0)  # type: ignore[attr-defined]
+        current = page.locator('nav.sidebar a[data-key="article:020"]')  # type: ignore[attr-defined]
+        expect(current).to_have_css("font-weight", "600")
+        # Groups off the way stay closed: their entries are in the tree but not shown.
+        expect(page.locator("nav.sidebar a", has_text="Other one")).to_be_hidden()  # type: ignore[attr-defined]
+        page.evaluate("window.loadedOnce = true")  # type: ignore[attr-defined]
+
+        far = content / "big/000.md"  # outside this page's own window
+        far.write_text(article("Renamed far away", "Text.", order=0))
+        expect(links.first).to_have_text("Renamed far away", timeout=10_000)
+        assert page.evaluate("window.loadedOnce === true")  # shown again, not reloaded  # type: ignore[attr-defined]
+
+
+def test_without_javascript_the_page_shows_its_trail(tmp_path: Path) -> None:
+    write_tree(tmp_path, big_group(40))
+    with (
+        running_preview(tmp_path) as preview,
+        sync_api.sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_context(java_script_enabled=False).new_page()
+        page.goto(preview.url + "article/020/")
+        links = page.locator("nav.sidebar li.open > ul > li:not(.more) > a")
+        assert links.all_inner_texts() == [f"Article {n:03d}" for n in range(15, 26)]
+        more = page.locator("nav.sidebar li.more a")
+        assert more.all_inner_texts() == ["15 more", "14 more"]
+        page.locator("nav.sidebar li.more a").first.click()
+        sync_api.expect(page.locator("main h1")).to_have_text("Big")
+        assert page.locator("main ul.cards li").count() == 40  # the group page lists them all
+        browser.close()
