@@ -158,7 +158,8 @@ def test_the_sidebar_shows_the_whole_tree_from_the_shared_document(
         far = content / "big/000.md"  # outside this page's own window
         far.write_text(article("Renamed far away", "Text.", order=0))
         expect(links.first).to_have_text("Renamed far away", timeout=10_000)
-        assert page.evaluate("window.loadedOnce === true")  # shown again, not reloaded  # type: ignore[attr-defined]
+        # Shown again, not reloaded.
+        assert page.evaluate("window.loadedOnce === true")  # type: ignore[attr-defined]
 
 
 def test_without_javascript_the_page_shows_its_trail(tmp_path: Path) -> None:
