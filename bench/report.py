@@ -1,8 +1,8 @@
 """Every benchmark, and one Markdown report of their figures: bench/REPORT.md.
 
-Runs bench/render.py, bench/publish.py, bench/preview.py and bench/startup.py one after the
-other, each as a subprocess of this interpreter with `--json`, and writes one report from
-their figures:
+Runs bench/render.py, bench/publish.py, bench/preview.py, bench/startup.py and
+bench/scale.py one after the other, each as a subprocess of this interpreter with `--json`,
+and writes one report from their figures:
 
 - the date (UTC), the machine, the Python, publisher and mkdocs versions, and the command;
 - the side-by-side comparisons: `publisher build` (cold and no-op) against `mkdocs build`,
@@ -10,7 +10,8 @@ their figures:
   the naive delete-and-recreate-everything publisher of bench/publish.py, and a first
   publish at concurrency 1 against concurrency 8;
 - one section per benchmark, with the figures and targets it prints itself (taken from its
-  own `report`, so the two never disagree), then how to reproduce the report.
+  own `report`, so the two never disagree; the scale benchmark's figures as one table per
+  phase, a row per size and the growth exponents below), then how to reproduce the report.
 
 The report is written only when every benchmark succeeded. If one fails, this exits with
 status 1, naming it and showing the end of its error output, and the previous report stays
@@ -19,7 +20,7 @@ it as MISSED. The figures of the last successful run are kept as JSON in
 bench/.work/report/, with run.json saying how they were produced, so the report can be
 written again from them with `--from-json` without measuring again.
 
-Run it from the repository root; the full run takes 15 minutes or more:
+Run it from the repository root; the full run takes 20 minutes or more:
 
     .venv/bin/python bench/report.py                                # the full run
     .venv/bin/python bench/report.py --quick --out /tmp/report.md    # smoke run, small corpus
@@ -40,7 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,12 +50,13 @@ from unittest.mock import patch
 from common import BENCH_DIR, Check, Row, machine_line, verdict
 
 ROOT = BENCH_DIR.parent
-BENCHES = ("render", "publish", "preview", "startup")
+BENCHES = ("render", "publish", "preview", "startup", "scale")
 TITLES = {
     "render": "Render and build: `publisher build` vs `mkdocs build`",
     "publish": "Publish: `publisher publish` vs a naive publisher",
     "preview": "Preview: save to reload, `publisher preview` vs `mkdocs serve`",
     "startup": "Start-up: `publisher --help` and `check` as whole processes",
+    "scale": "Scale: build, preview and publish as the help center grows",
 }
 DEFAULT_OUT = BENCH_DIR / "REPORT.md"
 KEPT_JSON = BENCH_DIR / ".work" / "report"
@@ -244,6 +246,12 @@ def runs_of(repeats: int) -> str:
 
 
 def corpus_line(corpus: dict[str, Any]) -> str:
+    if "sizes" in corpus:  # one corpus per size
+        sizes = [count(size) for size in corpus["sizes"]]
+        return (
+            f"{', '.join(sizes[:-1])} and {sizes[-1]} articles of "
+            f"~{count(corpus['words_per_article'])} words in {corpus['groups']} groups"
+        )
     return (
         f"{count(corpus['articles'])} articles of ~{count(corpus['words_per_article'])} words "
         f"({count(corpus['words'])} in all) in {corpus['groups']} groups"
@@ -380,7 +388,158 @@ COMPARISONS = {
     "publish": (publish_vs_naive, concurrency),
     "preview": (preview_vs_mkdocs,),
     "startup": (),
+    "scale": (),
 }
+
+
+# The scale benchmark: a table per phase -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A figure measured at every size, with its growth exponent below the sizes."""
+
+    header: str
+    get: Callable[[Figures], float | None]  # from one size's figures
+    shown: Callable[[float], str]
+
+
+def megabytes(value: float) -> str:
+    return f"{value:.0f} MB"
+
+
+def data_size(value: float) -> str:
+    for unit, scale in (("GB", 2**30), ("MB", 2**20), ("kB", 2**10)):
+        if value >= scale:
+            return f"{value / scale:.1f} {unit}"
+    return f"{value:.0f} B"
+
+
+def number(value: float) -> str:
+    return count(round(value))
+
+
+def of(*path: str) -> Callable[[Figures], float | None]:
+    def get(run: Figures) -> float | None:
+        value: Any = run
+        for key in path:
+            value = value[key]
+        return None if value is None else float(value)
+
+    return get
+
+
+def process_columns(phase: str, time_header: str) -> list[Column]:
+    return [
+        Column(time_header, of(phase, "seconds"), seconds),
+        Column("peak memory", of(phase, "peak_mb"), megabytes),
+        Column("main process", of(phase, "main_mb"), megabytes),
+        Column(
+            "largest worker", of(phase, "worker_mb"), lambda mb: megabytes(mb) if mb else "none"
+        ),
+    ]
+
+
+def publish_columns(phase: str) -> list[Column]:
+    return [
+        Column("wall time", of(phase, "seconds"), seconds),
+        Column("requests", of(phase, "requests"), number),
+        Column("peak memory", of(phase, "peak_mb"), megabytes),
+    ]
+
+
+def phase_table(runs: Sequence[Figures], columns: Sequence[Column]) -> list[str]:
+    """A row per size, then the growth exponent of every column from the smallest to the
+    largest size and, with more than two sizes, between neighbouring ones."""
+    exponent = importlib.import_module("scale").exponent
+    sizes = [run["articles"] for run in runs]
+    rows = [
+        [count(size), *("-" if (v := c.get(run)) is None else c.shown(v) for c in columns)]
+        for size, run in zip(sizes, runs, strict=True)
+    ]
+    last = len(sizes) - 1
+    spans = [(0, last)] + ([(i, i + 1) for i in range(last)] if last > 1 else [])
+    for a, b in spans:
+        exponents = [exponent(sizes[a], sizes[b], c.get(runs[a]), c.get(runs[b])) for c in columns]
+        rows.append(
+            [
+                f"growth exponent {count(sizes[a])}→{count(sizes[b])}",
+                *("-" if e is None else f"{e:.2f}" for e in exponents),
+            ]
+        )
+    headers = ("articles", *(column.header for column in columns))
+    return table(headers, rows, "l" + "r" * len(columns))
+
+
+def scale_tables(f: Figures) -> list[str]:
+    runs = f["runs"]
+    largest_pages = ", ".join(f"{count(run['articles'])}: {run['largest_page']}" for run in runs)
+    largest_others = ", ".join(f"{count(run['articles'])}: {run['largest_other']}" for run in runs)
+    return [
+        "### Build",
+        "",
+        "`publisher build PROJECT --out DIR`: cold (no cache, no output folder), then again "
+        "with nothing changed. Peak memory is the process's `ru_maxrss` from `wait4`, the "
+        "larger of the process and its largest render worker; main process and largest worker "
+        "are their VmHWM, sampled every 50 ms.",
+        "",
+        "Cold build:",
+        "",
+        *phase_table(runs, process_columns("cold_build", "wall time")),
+        "No-op build:",
+        "",
+        *phase_table(runs, process_columns("noop_build", "wall time")),
+        "The built site (a page is an index.html; the largest should not grow with the help "
+        "center):",
+        "",
+        *phase_table(
+            runs,
+            [
+                Column("bytes on disk", of("site_bytes"), data_size),
+                Column("pages", of("pages"), number),
+                Column("largest page", of("largest_page_bytes"), data_size),
+                Column("largest article page", of("largest_article_page_bytes"), data_size),
+                Column("largest other file", of("largest_other_bytes"), data_size),
+            ],
+        ),
+        f"The largest page at each size: {largest_pages}; the largest other file (not a page: "
+        f"shared navigation, styles, images): {largest_others}.",
+        "",
+        "### Preview",
+        "",
+        f"`publisher preview PROJECT --port 0` with the cache warm: ready is from starting the "
+        f"process to the first page served; then {f['saves']} saves, each to another article, "
+        "alternating a plain write and an atomic replace, to the `update` event naming the "
+        "page. Peak memory: VmHWM just before it is stopped, and `ru_maxrss` after.",
+        "",
+        *phase_table(
+            runs,
+            [
+                Column("ready", of("preview", "ready_s"), seconds),
+                Column("save → reload median", of("preview", "median_ms"), ms),
+                Column("p95", of("preview", "p95_ms"), ms),
+                Column("peak memory", of("preview", "peak_mb"), megabytes),
+            ],
+        ),
+        "### Publish",
+        "",
+        f"`publisher publish PROJECT --yes --concurrency {f['concurrency']}` into an empty help "
+        f"center of the local Plain emulator with {f['first_latency_ms']} ms added to every "
+        f"request (first publish), then again with nothing changed after restarting the "
+        f"emulator on the same database with {f['noop_latency_ms']} ms per request (no-op). "
+        "Requests are as the command counts them.",
+        "",
+        "First publish:",
+        "",
+        *phase_table(runs, publish_columns("first_publish")),
+        "No-op publish:",
+        "",
+        *phase_table(runs, publish_columns("noop_publish")),
+    ]
+
+
+# Benchmarks whose figures the report shows as their own tables instead of the printed ones.
+OWN_TABLES = {"scale": scale_tables}
 
 
 # The report ----------------------------------------------------------------------------------
@@ -391,7 +550,7 @@ def targets_line(checks: Sequence[Check]) -> str:
     return f"**MISSED: {missed} of {len(checks)} targets**" if missed else "all targets met"
 
 
-def bench_section(name: str, printed: Printed, took: float | None) -> list[str]:
+def bench_section(name: str, f: Figures, printed: Printed, took: float | None) -> list[str]:
     module = importlib.import_module(name)
     summary = " ".join((module.__doc__ or "").split("\n\n")[0].split())
     rows = []
@@ -407,6 +566,8 @@ def bench_section(name: str, printed: Printed, took: float | None) -> list[str]:
         for target, ok, detail in printed.checks
     ]
     ran = f" It took {elapsed(took)}." if took is not None else ""
+    own = OWN_TABLES.get(name)
+    figures = own(f) if own else table(("figure", "value", "note"), rows, "lrl")
     return [
         f"## {TITLES[name]}",
         "",
@@ -414,7 +575,7 @@ def bench_section(name: str, printed: Printed, took: float | None) -> list[str]:
         "",
         *(f"- {line}" for line in printed.header),
         "",
-        *table(("figure", "value", "note"), rows, "lrl"),
+        *figures,
         *table(("target", "result", "measured"), checks, "lll"),
         targets_line(printed.checks),
         "",
@@ -458,7 +619,8 @@ def header(
     if run.quick:
         lines += [
             "> **Quick smoke run: these are not the real figures.** Every benchmark ran with "
-            "`--quick` (a corpus of 100 articles, one repeat, a few saves) to check that the "
+            "`--quick` (a corpus of 100 articles, and one of 300 for the scale benchmark; one "
+            "repeat, a few saves) to check that the "
             "benchmarks and this report work. Run `make bench` for the real figures.",
             "",
         ]
@@ -530,7 +692,7 @@ def build_report(figures: dict[str, Figures], run: Run) -> str:
             for compare in COMPARISONS[name]:
                 comparisons += compare(f)
             took = run.info.seconds.get(name) if run.info else None
-            sections += bench_section(name, printed[name], took)
+            sections += bench_section(name, f, printed[name], took)
         except KeyError as error:
             raise ReportError(
                 f"the {name} figures have no {error}; are they from an older bench/{name}.py?"
