@@ -12,7 +12,7 @@ from content_factory import PNG, article, write_tree
 from publisher.cli import main
 from publisher.config import load_settings
 from publisher.pipeline import build_project
-from publisher.site.builder import MARKER, OutputError
+from publisher.site.builder import MARKER, OutputError, SitePages
 
 FILES: dict[str, str | bytes] = {
     "02-billing/_group.yml": "name: Billing & plans\n",
@@ -172,3 +172,61 @@ def test_rebuild_writes_only_what_changed(tmp_path: Path) -> None:
     faq.write_text(article("FAQ", "Other questions."))
     assert build_project(settings, out, workers=1).files_written == 1
     assert "Other questions." in (out / "article/faq/index.html").read_text()
+
+
+def test_a_rebuild_renders_only_pages_whose_signature_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages are rendered again only when what they show changed or their file did (the
+    page manifest in the cache): counted, not timed; the site stays what a fresh build
+    writes."""
+    out = build(tmp_path)
+    settings = load_settings(tmp_path)
+    rendered: list[str] = []
+    real_render = SitePages.render
+
+    def counted(self: SitePages, path: str) -> str:
+        rendered.append(path)
+        return real_render(self, path)
+
+    monkeypatch.setattr(SitePages, "render", counted)
+    assert build_project(settings, out, workers=1).files_written == 0
+    assert rendered == []
+
+    (tmp_path / "content/faq.md").write_text(article("FAQ", "Other questions."))
+    build_project(settings, out, workers=1)
+    assert rendered == ["article/faq/index.html"]
+
+    rendered.clear()  # a page changed or removed by hand is written again
+    (out / "article/install/index.html").write_text("tampered")
+    (out / "article/vat/index.html").unlink()
+    assert build_project(settings, out, workers=1).files_written == 2
+    assert sorted(rendered) == ["article/install/index.html", "article/vat/index.html"]
+
+    rendered.clear()  # a title shows in the sidebars and cards of other pages
+    (tmp_path / "content/faq.md").write_text(article("Questions", "Other questions."))
+    build_project(settings, out, workers=1)
+    assert "article/faq/index.html" in rendered and "index.html" in rendered
+    assert "_publisher/nav.html" in rendered
+    monkeypatch.undo()
+    fresh = build_project(settings, tmp_path / "fresh", workers=1)
+    assert fresh.written
+    for page in (tmp_path / "fresh").rglob("*"):
+        if page.is_file():
+            assert page.read_bytes() == (out / page.relative_to(tmp_path / "fresh")).read_bytes()
+
+
+def test_a_manifest_for_another_folder_or_garbage_renders_everything(tmp_path: Path) -> None:
+    out = build(tmp_path)
+    settings = load_settings(tmp_path)
+    manifest = settings.cache_dir / "site-pages.json"
+    assert manifest.is_file()
+    for garbage in (b"", b"{", b'{"version": 1}', b"[1, 2]", b'{"version": 1, "out_dir": 3}'):
+        manifest.write_bytes(garbage)
+        assert build_project(settings, out, workers=1).files_written == 0
+        assert (out / "article/faq/index.html").is_file()
+    other = tmp_path / "other"
+    build_project(settings, other, workers=1)  # its manifest now names `other`
+    (out / "index.html").write_text("stale")
+    assert build_project(settings, out, workers=1).files_written == 1
+    assert "stale" not in (out / "index.html").read_text()

@@ -20,6 +20,7 @@ VALID = [
     "title: A # a comment\n# another\nslug: a\n",
     "title: 'a: b'\nslug: \"c: d\"\n",
     "",
+    "a:\n - " + "[" * 7 + "1" + "]" * 7 + "\n",  # nested as deep as allowed
 ]
 
 REFUSED = [
@@ -28,6 +29,9 @@ REFUSED = [
     "title: A\ntitle: B\n",
     "<<: {a: 1}\n",
     "a:\n - [[[[[[[[[[[[[1]]]]]]]]]]]]]\n",
+    "a:\n - " + "[" * 8 + "1" + "]" * 8 + "\n",  # one level too deep
+    "a:\n - [x, &y z]\n",
+    "a: {b: [1, !!str 2]}\n",
     "x: 2024-02-30\n",
     "x: " + "9" * 200 + "\n",
 ]

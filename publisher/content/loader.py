@@ -15,7 +15,6 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 from slugify import slugify
-from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
 from yaml.cyaml import CParser  # type: ignore[attr-defined]  # libyaml, in PyYAML wheels
 from yaml.resolver import Resolver
@@ -194,50 +193,46 @@ class _RefusedYAMLError(yaml.MarkedYAMLError):
 _INT_TAG = "tag:yaml.org,2002:int"
 
 
-class _StrictRules(Composer, SafeConstructor):
-    """PyYAML's safe loading, bounded to what a writer's settings need: a key set twice in
-    one mapping, anchors and references, merge keys (`<<`), type tags (`!!binary`), nesting
-    deeper than MAX_YAML_DEPTH and numbers longer than MAX_NUMBER_CHARS are errors. What it
-    builds is then never larger than the text it reads."""
+def _refusal(event: Any, depth: int) -> _RefusedYAMLError | None:
+    """Why the node that `event` starts, at `depth` collections deep, is refused: a
+    reference, an anchor, a type tag, or too deep; None when it is fine."""
+    mark = event.start_mark
+    if isinstance(event, yaml.AliasEvent):
+        return _RefusedYAMLError(
+            mark,
+            f"`*{shown(event.anchor, 40)}` refers to an anchor, and YAML anchors and "
+            "references are not allowed here: write the value out in full",
+            "*",
+        )
+    if getattr(event, "anchor", None) is not None:
+        return _RefusedYAMLError(
+            mark,
+            f"`&{shown(event.anchor, 40)}` makes a YAML anchor, and anchors and "
+            "references are not allowed here: remove it",
+            "&",
+        )
+    if getattr(event, "tag", None) is not None:
+        return _RefusedYAMLError(
+            mark,
+            f"`{shown(event.tag, 40)}` is a YAML type tag, and tags are not allowed here: "
+            "remove it",
+            "!",
+        )
+    if depth >= MAX_YAML_DEPTH:
+        return _RefusedYAMLError(
+            mark,
+            f"values nested more than {MAX_YAML_DEPTH} levels deep: settings hold only "
+            "text, numbers and lists of them",
+        )
+    return None
 
-    _depth = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        event: Any = self.peek_event()  # type: ignore[attr-defined]
-        mark = event.start_mark
-        if isinstance(event, yaml.AliasEvent):
-            raise _RefusedYAMLError(
-                mark,
-                f"`*{shown(event.anchor, 40)}` refers to an anchor, and YAML anchors and "
-                "references are not allowed here: write the value out in full",
-                "*",
-            )
-        if getattr(event, "anchor", None) is not None:
-            raise _RefusedYAMLError(
-                mark,
-                f"`&{shown(event.anchor, 40)}` makes a YAML anchor, and anchors and "
-                "references are not allowed here: remove it",
-                "&",
-            )
-        if getattr(event, "tag", None) is not None:
-            raise _RefusedYAMLError(
-                mark,
-                f"`{shown(event.tag, 40)}` is a YAML type tag, and tags are not allowed here: "
-                "remove it",
-                "!",
-            )
-        if self._depth >= MAX_YAML_DEPTH:
-            raise _RefusedYAMLError(
-                mark,
-                f"values nested more than {MAX_YAML_DEPTH} levels deep: settings hold only "
-                "text, numbers and lists of them",
-            )
-        self._depth += 1
-        try:
-            node = super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-        return node
+_NODE_EVENTS = (yaml.AliasEvent, yaml.ScalarEvent, yaml.CollectionStartEvent)
+
+
+class _StrictConstruction(SafeConstructor):
+    """PyYAML's safe construction, bounded: a key set twice in one mapping, merge keys
+    (`<<`), numbers longer than MAX_NUMBER_CHARS and dates that do not exist are errors."""
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node.tag == _INT_TAG and len(str(node.value)) > MAX_NUMBER_CHARS:
@@ -271,23 +266,63 @@ class _StrictRules(Composer, SafeConstructor):
         return super().construct_mapping(node, deep=deep)
 
 
-class _StrictLoader(_StrictRules, yaml.SafeLoader):
-    """The rules over PyYAML's own reader: its error messages are the ones explained."""
+class _StrictComposition:
+    """Composing that refuses the nodes `_refusal` names, as it meets them."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        refused = _refusal(self.peek_event(), self._depth)  # type: ignore[attr-defined]
+        if refused is not None:
+            raise refused
+        self._depth += 1
+        try:
+            node: yaml.Node | None = super().compose_node(parent, index)  # type: ignore[misc]
+        finally:
+            self._depth -= 1
+        return node
 
 
-class _FastStrictLoader(_StrictRules, CParser, Resolver):
-    """The same rules over libyaml's scanner and parser (several times faster on the
-    front-matter of thousands of articles); composing, where the rules sit, stays in Python."""
+class _StrictLoader(_StrictComposition, _StrictConstruction, yaml.SafeLoader):
+    """PyYAML's safe loader, bounded to what a writer's settings need (see `_refusal` and
+    `_StrictConstruction`), so that what it builds is never larger than the text it reads.
+    PyYAML's own reader: its error messages are the ones explained below."""
+
+
+class _FastStrictLoader(CParser, _StrictConstruction, Resolver):
+    """The same rules over libyaml, which scans, parses and composes in C (several times
+    faster on the front-matter of thousands of articles): the nodes are checked on the
+    event stream first (`refuse_events`), then built by the same construction."""
 
     def __init__(self, stream: str) -> None:
         CParser.__init__(self, stream)
-        Composer.__init__(self)
         SafeConstructor.__init__(self)
         Resolver.__init__(self)
 
 
-def read_yaml_with(loader_class: type[_StrictRules], text: str) -> Any:
+def refuse_events(text: str) -> None:
+    """Raise what `_StrictLoader` would refuse in `text`, reading libyaml's events."""
+    parser = CParser(text)
+    depth = 0
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, _NODE_EVENTS):
+                refused = _refusal(event, depth)
+                if refused is not None:
+                    raise refused
+                if isinstance(event, yaml.CollectionStartEvent):
+                    depth += 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        parser.dispose()
+
+
+def read_yaml_with(loader_class: type[SafeConstructor], text: str) -> Any:
     """What `yaml.load` does, for a loader class outside PyYAML's list of loaders."""
+    if loader_class is _FastStrictLoader:
+        refuse_events(text)
     reader = loader_class(text)  # type: ignore[call-arg]
     try:
         return reader.get_single_data()

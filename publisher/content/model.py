@@ -30,6 +30,8 @@ def unsafe_character(text: str) -> tuple[int, str] | None:
     name or anything else printed on one line: line breaks, tabs, control characters (NUL,
     ESC), bidirectional overrides, invisible characters, and lone surrogates (a file name
     that is not UTF-8, or a `\\ud800` escape in YAML); None when there is none."""
+    if text.isprintable():  # the usual case, answered in C
+        return None
     for index, char in enumerate(text):
         if char.isprintable() or char == " ":
             continue

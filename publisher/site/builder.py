@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -106,7 +108,12 @@ class SitePages:
             if not isinstance(node, Heading):  # shown in the sidebar and group pages only
                 self.nodes[page_path(node)] = node
         self.copies = {f"assets/{rel}": path for rel, path in sorted(site.content.images.items())}
-        self._style = (publisher.__version__, site_name, _templates_digest(env))
+        self._style = (
+            publisher.__version__,
+            sys.version,
+            site_name,
+            _templates_digest(env),
+        )
 
     def paths(self) -> list[str]:
         return [*self.nodes, NAV_PAGE, NAV_SCRIPT]
@@ -140,8 +147,12 @@ class SitePages:
     def digest(self, path: str) -> str:
         """The page's signature as a short digest, with everything else it is rendered from
         (the templates' text, the site name, this version)."""
-        text = repr((self._style, self.signature(path)))
-        return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        # marshal: exact for the strings, numbers and tuples a signature holds, and far
+        # faster than repr (its format may change with Python's version, which is in
+        # `_style`: then every page is rendered once again).
+        signed: Any = (self._style, self.signature(path))  # strings, numbers, tuples
+        data = marshal.dumps(signed)
+        return hashlib.sha256(data).hexdigest()[:32]
 
     def render(self, path: str) -> str:
         if path == NAV_PAGE:
@@ -341,9 +352,12 @@ def _sync_into(
             _atomic_write(out_dir, rel, data)
             written += 1
     wanted = {*pages.paths(), *pages.copies}
-    kept = {
-        "/".join(rel.split("/")[:depth]) for rel in wanted for depth in range(1, rel.count("/") + 1)
-    }
+    kept: set[str] = set()  # the folders on the way to a wanted file
+    for rel in wanted:
+        folder = rel.rpartition("/")[0]
+        while folder and folder not in kept:
+            kept.add(folder)
+            folder = folder.rpartition("/")[0]
     try:
         for rel in sorted(set(present) - wanted - {MARKER}):
             safe_write.remove(out_dir, rel)
