@@ -329,12 +329,15 @@ class PlainClient:
             ThreadPoolExecutor(1, thread_name_prefix="plain-read-groups") as groups_walker,
         ):
 
-            def run_round(thunks: Sequence[Callable[[], Page[T]]]) -> list[Page[T]]:
+            def run_round(thunks: Sequence[Callable[[], Page[str]]]) -> list[Page[str]]:
                 if stop.is_set():
                     raise _ReadStopped
                 futures = [pool.submit(thunk) for thunk in thunks]
                 wait_for(futures)
                 return [future.result() for future in futures]
+
+            def defer(work: Callable[[], list[T]]) -> Future[list[T]]:
+                return pool.submit(work)
 
             def stop_on_failure(future: Future[Any]) -> None:
                 if future.exception() is not None:
@@ -348,6 +351,7 @@ class PlainClient:
                 ("HelpCenterArticleGroups", "HelpCenterArticleGroupsFromEnd", "articleGroups"),
                 RemoteGroup.from_graphql,
                 run_round,
+                defer,
                 expected_groups,
             )
             groups_future.add_done_callback(stop_on_failure)
@@ -357,6 +361,7 @@ class PlainClient:
                     ("HelpCenterArticles", "HelpCenterArticlesFromEnd", "articles"),
                     RemoteArticle.from_graphql,
                     run_round,
+                    defer,
                     expected_articles,
                 )
             except BaseException:
@@ -376,29 +381,72 @@ class PlainClient:
         help_center_id: str,
         names: tuple[str, str, str],
         parse_node: Callable[[Mapping[str, Any]], T],
-        run_round: Callable[[Sequence[Callable[[], Page[T]]]], list[Page[T]]],
+        run_round: Callable[[Sequence[Callable[[], Page[str]]]], list[Page[str]]],
+        defer: Callable[[Callable[[], list[T]]], Future[list[T]]],
         expected: int | None,
     ) -> list[T]:
+        """One connection from both ends. A page's nodes are scrubbed and parsed by another
+        worker (``defer``) while the walk asks for the next pages, which need only the ids
+        and cursors: the walk waits for the network, not for the parsing."""
         forward_operation, backward_operation, field = names
+        parsed: list[tuple[tuple[str, ...], Future[list[T]]]] = []
+        parsed_lock = threading.Lock()
 
-        def fetch(operation: str, variables: Mapping[str, Any]) -> Page[T]:
-            return self._run(
+        def fetch(operation: str, variables: Mapping[str, Any]) -> Page[str]:
+            nodes = self._run(
                 operation,
                 {"helpCenterId": help_center_id, **variables},
                 lambda data: Page.from_connection(
-                    self._help_center(data, help_center_id)[field], parse_node
+                    self._help_center(data, help_center_id)[field], _with_id
                 ),
+                scrubbed=False,
             )
+            ids = tuple(node_id for node_id, _ in nodes.items)
+            page = Page(
+                ids,
+                nodes.has_next_page,
+                nodes.end_cursor,
+                nodes.has_previous_page,
+                nodes.start_cursor,
+            )
+            items = [node for _, node in nodes.items]
+            future = defer(lambda: self._parse_nodes(operation, items, parse_node))
+            with parsed_lock:
+                parsed.append((ids, future))
+            return page
 
-        return walk_both_ends(
+        order = walk_both_ends(
             lambda after: fetch(forward_operation, {"first": self._page_size, "after": after}),
             lambda before: fetch(backward_operation, {"last": self._page_size, "before": before}),
-            _node_id,
+            lambda node_id: node_id,
             run_round=run_round,
             expected=expected,
             page_size=self._page_size,
             operation=forward_operation,
         )
+        by_id: dict[str, T] = {}
+        for ids, future in parsed:
+            by_id.update(zip(ids, future.result(), strict=True))
+        return [by_id[node_id] for node_id in order]
+
+    def _parse_nodes(
+        self,
+        operation: str,
+        nodes: Sequence[Mapping[str, Any]],
+        parse_node: Callable[[Mapping[str, Any]], T],
+    ) -> list[T]:
+        """Nodes read with ``scrubbed=False``, scrubbed and parsed."""
+        try:
+            clean = self._scrub_json(list(nodes))
+            return [parse_node(node) for node in clean]
+        except PlainError as error:
+            error.operation = error.operation or operation
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+            raise InvalidResponseError(
+                f"unexpected response shape ({type(exc).__name__}: {self._scrub(str(exc))})",
+                operation=operation,
+            ) from None
 
     def get_index(self, help_center_id: str) -> RemoteIndex:
         """The navigation index, with the hash ``update_index`` needs."""
@@ -664,11 +712,15 @@ class PlainClient:
         operation: str,
         variables: Mapping[str, Any],
         extract: Callable[[Mapping[str, Any]], T],
+        *,
+        scrubbed: bool = True,
     ) -> T:
-        """One GraphQL operation, retried as a whole when it fails transiently."""
+        """One GraphQL operation, retried as a whole when it fails transiently. With
+        ``scrubbed=False``, ``extract`` gets the data as decoded, the key not yet removed
+        from it (errors are scrubbed all the same): it must scrub what it keeps."""
 
         def attempt() -> T:
-            data = self._graphql(operation, variables)
+            data = self._graphql(operation, variables, scrubbed=scrubbed)
             try:
                 return extract(data)
             except PlainError as error:
@@ -715,8 +767,11 @@ class PlainClient:
             on_retry=on_retry,
         )
 
-    def _graphql(self, operation: str, variables: Mapping[str, Any]) -> Mapping[str, Any]:
-        """Send one operation once; return its ``data`` or raise."""
+    def _graphql(
+        self, operation: str, variables: Mapping[str, Any], *, scrubbed: bool = True
+    ) -> Mapping[str, Any]:
+        """Send one operation once; return its ``data`` (see ``_run`` for ``scrubbed``) or
+        raise."""
         body = {
             "query": operations.document(operation),
             "variables": dict(variables),
@@ -734,7 +789,10 @@ class PlainClient:
             response.status_code in (401, 403, 408, 429) or response.status_code >= 500
         ):
             raise self._status_error(operation, response)
-        document = self._json(operation, response)
+        document = self._json(operation, response, scrubbed=False)
+        answered = isinstance(document, dict) and not document.get("errors")
+        if scrubbed or not answered or not response.is_success:
+            document = self._scrubbed(document)
         if document is None or not isinstance(document, dict):
             if not response.is_success:
                 raise self._status_error(operation, response)
@@ -856,21 +914,41 @@ class PlainClient:
         error.retry_after = parse_retry_after(response.headers.get("Retry-After"))
         return error
 
-    def _json(self, operation: str, response: httpx.Response) -> Any:
+    def _json(self, operation: str, response: httpx.Response, *, scrubbed: bool = True) -> Any:
         try:
             document = json.loads(response.text)
-            # Scrubbed after decoding too: JSON may spell the key with escapes (`\u0070...`).
-            return self._scrub_json(document)
         except (ValueError, RecursionError):  # not JSON, or nested too deeply to be a reply
+            return None
+        # Scrubbed after decoding too: JSON may spell the key with escapes (`\u0070...`).
+        return self._scrubbed(document) if scrubbed else document
+
+    def _scrubbed(self, document: Any) -> Any:
+        try:
+            return self._scrub_json(document)
+        except RecursionError:  # nested too deeply to be a reply
             return None
 
     def _scrub_json(self, value: Any) -> Any:
+        """`value` with the key removed from every string in it, keys of objects included.
+
+        Every string is looked at once, joined to the others by NULs: a page of articles
+        has nothing to remove, and redacting its thousands of strings one by one cost more
+        than decoding it. No spelling of the key holds a NUL (the key and each encoding of it
+        are printable ASCII), so a spelling in the joined text lies within one string, and
+        each string's spellings are found in the joined text.
+        """
+        joined = "\x00".join(_strings_in(value))
+        if self._scrub(joined) == joined:
+            return value
+        return self._scrub_each(value)
+
+    def _scrub_each(self, value: Any) -> Any:
         if isinstance(value, str):
             return self._scrub(value)
         if isinstance(value, list):
-            return [self._scrub_json(item) for item in value]
+            return [self._scrub_each(item) for item in value]
         if isinstance(value, dict):
-            return {self._scrub(k): self._scrub_json(v) for k, v in value.items()}
+            return {self._scrub(k): self._scrub_each(v) for k, v in value.items()}
         return value
 
     def _server_message(self, response: httpx.Response) -> str:
@@ -920,8 +998,28 @@ class PlainClient:
         return shown
 
 
-def _node_id(node: object) -> str:
-    return str(getattr(node, "id"))  # noqa: B009 - any node of a connection has an id
+def _strings_in(value: Any) -> list[str]:
+    """Every string in decoded JSON, the keys of objects included."""
+    found: list[str] = []
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            found.extend(item)
+            pending.extend(item.values())
+    return found
+
+
+def _with_id(node: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
+    """A node, not yet scrubbed, with its id as sent: what tells the walks' pages apart."""
+    value = node["id"]
+    if not isinstance(value, str):
+        raise InvalidResponseError("a node's id is not a string")
+    return value, node
 
 
 class _ReadStopped(Exception):
