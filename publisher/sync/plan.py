@@ -316,9 +316,30 @@ def article_html(
     return site.article_html(article, _image_url_for(images, urls))
 
 
-def make_plan(site: CompiledSite, remote: RemoteState, cached: dict[str, str]) -> Plan:
+def imageless_html(site: CompiledSite) -> dict[str, str]:
+    """Slug -> the HTML Plain gets, for every article that shows no image: it does not depend
+    on where images were uploaded (known only once the help center is read), so it can be
+    made while the help center is being read."""
+
+    def no_image(image: ImageRef) -> str:
+        raise AssertionError(f"{image.target}: an article without images showed one")
+
+    return {
+        slug: site.article_html(article, no_image)
+        for slug, article in site.content.articles.items()
+        if not site.bodies[slug].images
+    }
+
+
+def make_plan(
+    site: CompiledSite,
+    remote: RemoteState,
+    cached: dict[str, str],
+    made: dict[str, str] | None = None,
+) -> Plan:
     """`cached` maps image digests to URLs this machine uploaded before (the local cache);
-    the articles the content manages add the ones they show."""
+    the articles the content manages add the ones they show. `made` holds the HTML of
+    articles made already (see :func:`imageless_html`)."""
     content = site.content
     plan = Plan(remote.help_center_id)
     desired = desired_state(content)
@@ -352,7 +373,9 @@ def make_plan(site: CompiledSite, remote: RemoteState, cached: dict[str, str]) -
 
     for desired_article, found, renamed_from in matches:
         article = content.articles[desired_article.slug]
-        html = article_html(site, article, images, uploaded)
+        html = (made or {}).get(desired_article.slug) or article_html(
+            site, article, images, uploaded
+        )
         if found is None:
             plan.articles.append(ArticleAction("create", desired_article, html))
             continue

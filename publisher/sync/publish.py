@@ -4,6 +4,7 @@ apply, prune, and account for what was done."""
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from publisher.sync.permissions import (
     granted_permissions,
     required_permissions,
 )
-from publisher.sync.plan import Plan, index_drops, make_plan
+from publisher.sync.plan import Plan, imageless_html, index_drops, make_plan
 from publisher.sync.prune import PruneResult, check_prune, prune
 from publisher.sync.state import RemoteState, read_remote
 
@@ -79,14 +80,20 @@ def read_and_plan(
 ) -> tuple[Plan, RemoteState]:
     """Read the help center and the key's permissions (queries only) and work out what
     publishing would change, and which permissions it lacks for that."""
-    remote = read_remote(
-        client,
-        help_center_id,
-        expected_articles=len(site.content.articles),
-        expected_groups=len(site.content.groups),
-    )
+    # The read mostly waits for Plain: meanwhile this thread makes the HTML that does not
+    # depend on it (about 1.5 s for 10,000 articles).
+    with ThreadPoolExecutor(1, thread_name_prefix="read-help-center") as reader:
+        reading = reader.submit(
+            read_remote,
+            client,
+            help_center_id,
+            expected_articles=len(site.content.articles),
+            expected_groups=len(site.content.groups),
+        )
+        made = imageless_html(site)
+        remote = reading.result()
     cache = _upload_cache(client, help_center_id, upload_cache)
-    plan = make_plan(site, remote, cache.load() if cache is not None else {})
+    plan = make_plan(site, remote, cache.load() if cache is not None else {}, made)
     plan.prune = prune
     if (
         any(a.kind == "update" for a in plan.articles)
