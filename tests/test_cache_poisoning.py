@@ -16,7 +16,13 @@ from publisher.cli import main
 from publisher.config import load_settings
 from publisher.pipeline import compile_project
 from publisher.render.markdown import render_body
-from publisher.site.cache import MAX_ENTRY_BYTES, RenderCache, cache_key
+from publisher.site.cache import (
+    MAX_ENTRY_BYTES,
+    CacheEntryGone,
+    RenderCache,
+    StoredBody,
+    cache_key,
+)
 
 BODY = "Click **Save** to keep it.\n\n![shot](shot.png) and [the FAQ](faq.md)."
 SECRET = bytes(range(32))
@@ -120,9 +126,13 @@ def _compiled_html(project: Path) -> tuple[str, RenderCache]:
 
 
 def _poisoned_json(entry: Path, html: str) -> str:
+    """The entry as one unsigned JSON body (as another machine or version writes it), its
+    HTML replaced."""
     text = entry.read_text()
     payload = text.split("\n", 1)[1] if text.startswith("mac:") else text
-    data = json.loads(payload)
+    meta, _, _ = payload.partition("\n")  # a signed entry: the meta line, then the HTML
+    data = json.loads(meta)
+    data.pop("html_sha256", None)
     data["html"] = html
     return json.dumps(data)
 
@@ -253,3 +263,41 @@ def test_every_rendered_body_survives_the_round_trip(tmp_path: Path) -> None:
     cache = RenderCache(tmp_path, secret=SECRET)
     assert cache.get(key) == body
     assert (cache.checked, cache.rejected) == (1, 0)
+
+
+def test_html_replaced_under_a_valid_signature_is_never_used(tmp_path: Path) -> None:
+    """The signature covers the meta line, which names the HTML's digest: HTML swapped in
+    after it (or an entry that went away after it was read) is rendered again instead."""
+    project = _project(tmp_path)
+    entry = _entry(project)
+    mac, meta, _ = entry.read_text().split("\n", 2)
+    for html in POISON.values():
+        entry.write_text(f"{mac}\n{meta}\n{html}")
+        compiled, cache = _compiled_html(project)
+        assert compiled == _fresh_html(project)
+        assert cache.rejected == 0  # the signed lines were good: only the HTML was not
+    settings = load_settings(project)
+    result = compile_project(settings, workers=1)
+    site = result.site
+    entry.unlink()
+    assert site.article_html(site.content.articles["a"], lambda image: "x.png") == _fresh_html(
+        project
+    )
+
+
+def test_a_signed_entry_is_read_without_its_html(tmp_path: Path) -> None:
+    cache_dir = tmp_path / "cache"
+    body = render_body(BODY + "\n\n" + "Long text. " * 20_000, "a.md", 1)
+    key = cache_key("x", "a.md", 1)
+    RenderCache(cache_dir, secret=SECRET).put(key, body)
+    entry = cache_dir / key[:2] / f"{key}.json"
+    assert entry.read_text().count("\n") >= 2
+    stored = RenderCache(cache_dir, secret=SECRET).get(key)
+    assert isinstance(stored, StoredBody)
+    assert stored.__dict__.get("html") is None  # not held: read from the entry when asked
+    assert stored.html == body.html and stored == body
+    missing = RenderCache(cache_dir, secret=SECRET).get(key)
+    entry.unlink()
+    assert isinstance(missing, StoredBody)
+    with pytest.raises(CacheEntryGone):
+        _ = missing.html  # no way to render it again was given

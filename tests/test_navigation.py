@@ -61,7 +61,9 @@ def test_a_trail_shows_a_window_around_the_way_to_the_page(
     navigation = navigation_of(tmp_path, group_of(30))
     level = inner(navigation.sidebar(f"article:{position:04d}"), "Big")
     assert titles(level) == [f"Article {n:04d}" for n in range(first, first + SIZE)]
-    assert (level.before, level.after, level.more_url) == (before, 30 - first - SIZE, "/group/big/")
+    assert (level.before, level.after) == (before, 30 - first - SIZE)
+    assert level.before_url == ("/group/big/" if before else None)
+    assert level.after_url == ("/group/big/" if level.after else None)
 
 
 def test_a_small_group_is_shown_whole_and_a_group_page_from_its_start(tmp_path: Path) -> None:
@@ -136,7 +138,7 @@ def test_the_trail_works_without_javascript(tmp_path: Path) -> None:
     nav = page.split('<nav class="sidebar"', 1)[1].split("</nav>", 1)[0]
     assert 'data-current="article:0025"' in nav and 'data-open="group:big"' in nav
     assert '<li class="group open"><a href="/group/big/" data-key="group:big">Big</a>' in nav
-    assert nav.count('<li class="more"><a href="/group/big/">') == 2
+    assert nav.count('<li class="more"><a href="/group/big/">') == 2  # all on its first page
     assert ">20 more<" in nav and ">19 more<" in nav
     assert 'nav.sidebar a[data-key="article:0025"]' in page  # the current page is marked
     assert '<script src="/_publisher/nav.js" defer></script>' in page
@@ -166,3 +168,50 @@ def test_random_trees_keep_every_window_within_its_bound(tmp_path: Path) -> None
             opened = next((item for item in level.items if item.open), None)
             level = opened.children if opened is not None else None
             listed = opened.entry.children if opened is not None else []
+
+
+def test_long_listings_are_paged_and_the_trail_links_to_the_right_page(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    write_tree(project, group_of(250))
+    out = project / "site"
+    result = build_project(load_settings(project), out, workers=1)
+    assert result.written
+    pages = [out / "group/big/index.html", out / "group/big/page/2/index.html"]
+    pages.append(out / "group/big/page/3/index.html")
+    cards = [re.findall(r'<a href="/article/(\d+)">', page.read_text()) for page in pages]
+    assert cards == [
+        [f"{n:04d}" for n in range(0, 100)],
+        [f"{n:04d}" for n in range(100, 200)],
+        [f"{n:04d}" for n in range(200, 250)],
+    ]
+    second = pages[1].read_text()
+    assert (
+        'href="/group/big/" rel="prev"' in second
+        and 'href="/group/big/page/3/" rel="next"' in second
+    )
+    assert "101–200 of 250" in second
+    assert not (out / "group/big/page/4").exists() and not (out / "page/2").exists()
+    # The trail of article 150 leaves out 0..144 and 156..249; the nearest of each (144
+    # and 156) are both on the group's second page.
+    trail = (out / "article/0150/index.html").read_text().split("</nav>", 1)[0]
+    assert '<a href="/group/big/page/2/">145 more</a>' in trail
+    assert '<a href="/group/big/page/2/">94 more</a>' in trail
+    trail = (out / "article/0120/index.html").read_text().split("</nav>", 1)[0]
+    assert '<a href="/group/big/page/2/">115 more</a>' in trail  # 114 is on page 2
+    trail = (out / "article/0098/index.html").read_text().split("</nav>", 1)[0]
+    assert '<a href="/group/big/">93 more</a>' in trail
+    assert '<a href="/group/big/page/2/">146 more</a>' in trail  # 104 is on page 2
+
+
+def test_a_retitled_article_reloads_the_listing_page_that_shows_it(tmp_path: Path) -> None:
+    from publisher.preview.live import LiveSite
+
+    content = write_tree(tmp_path, group_of(250))
+    live = LiveSite(load_settings(tmp_path))
+    assert live.rebuild().errors == []
+    path = content / "big/0150.md"
+    path.write_text(article("Renamed", "Text.", order=150))
+    changed = live.rebuild({path}).changed
+    assert "/group/big/page/2/" in changed and "/article/0150/" in changed
+    assert "/group/big/page/3/" not in changed and "/group/big/" not in changed
+    assert "Renamed" in (live.page("group/big/page/2/index.html") or "")

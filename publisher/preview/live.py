@@ -199,7 +199,7 @@ class LiveSite:
             return False
         site.problems.update(rechecked)
         self._load_problems = load_problems
-        candidates: set[str | None] = set()
+        candidates: set[str] = set()
         navigation_changed = False
         for save in saves:
             self._by_file[save.new.path] = save.new
@@ -213,14 +213,12 @@ class LiveSite:
                     fresh.draft,
                 )
                 navigation_changed = True
-                candidates |= {_page_of(shown) for shown in navigation.showing(key)}
+                candidates |= pages.pages_showing(key)
             candidates.add(page_path(save.new))
         if navigation_changed:
             candidates.add(NAV_PAGE)
         changed = set()
         for page in candidates:
-            if page is None:
-                continue
             signature = pages.signature(page)
             if self._signatures.get(page) != signature:
                 self._signatures[page] = signature
@@ -326,18 +324,6 @@ def _swap_article(site: CompiledSite, article: Article, body: RenderedBody, key:
 def _swap_back(site: CompiledSite, saves: list[_Save]) -> None:
     for save in reversed(saves):
         _swap_article(site, save.old, save.old_body, save.old_key)
-
-
-def _page_of(key: str) -> str | None:
-    """The page that shows the navigation entry `key` ("" is the home page)."""
-    if key == "":
-        return HOME_PAGE
-    kind, _, slug = key.partition(":")
-    if kind == "group":
-        return f"group/{slug}/index.html"
-    if kind == "article":
-        return f"article/{slug}/index.html"
-    return None  # a heading has no page
 
 
 def _links_to(site: CompiledSite) -> dict[str, set[str]]:

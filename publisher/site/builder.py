@@ -20,10 +20,20 @@ from markupsafe import Markup
 import publisher
 from publisher import safe_write
 from publisher.content.loader import BUILD_MARKER
-from publisher.content.model import Article, Group, Heading
+from publisher.content.model import Article, Group
 from publisher.errors import UsageError
 from publisher.site.compiler import CompiledSite, local_image_url
-from publisher.site.navigation import NAV_PAGE, NAV_SCRIPT, Entry, Level, Navigation, node_key
+from publisher.site.navigation import (
+    CARDS_PER_PAGE,
+    NAV_PAGE,
+    NAV_SCRIPT,
+    Entry,
+    Level,
+    Navigation,
+    listing_pages,
+    listing_url,
+    node_key,
+)
 
 # Written into every built site so a rebuild never replaces a folder it did not create.
 MARKER = BUILD_MARKER
@@ -80,6 +90,35 @@ def _crumbs(entry: Entry | None) -> tuple[tuple[str, str | None], ...]:
     return tuple(chain[::-1])
 
 
+def _listing_path(group_slug: str | None, number: int) -> str:
+    base = f"group/{group_slug}/" if group_slug is not None else ""
+    return f"{base}index.html" if number == 1 else f"{base}page/{number}/index.html"
+
+
+def listing_path(group: Group | None, number: int = 1) -> str:
+    """Where page `number` of a group's cards (or the home page's) lives in the output."""
+    return _listing_path(group.slug if group is not None else None, number)
+
+
+def _page_of_cards(entries: list[Entry], number: int) -> list[Entry]:
+    return entries[(number - 1) * CARDS_PER_PAGE : number * CARDS_PER_PAGE]
+
+
+def _pager(entry: Entry | None, number: int, count: int) -> dict[str, object]:
+    """Page `number` of a listing of `count` entries: its neighbours' URLs."""
+    pages = listing_pages(count)
+    first = (number - 1) * CARDS_PER_PAGE
+    return {
+        "number": number,
+        "count": pages,
+        "first": first + 1,
+        "last": min(count, first + CARDS_PER_PAGE),
+        "total": count,
+        "previous": listing_url(entry, first - CARDS_PER_PAGE) if number > 1 else None,
+        "next": listing_url(entry, first + CARDS_PER_PAGE) if number < pages else None,
+    }
+
+
 def _templates_digest(env: Environment) -> str:
     loader = env.loader
     assert loader is not None
@@ -95,18 +134,23 @@ class SitePages:
     build nor the preview holds the finished site: a page's `signature` says everything it
     shows, and pages are compared by it before they are rendered.
 
-    Pages: the home page, one per group and article, the navigation document (`NAV_PAGE`,
-    the whole tree, which `NAV_SCRIPT` shows in every page's sidebar)."""
+    Pages: the home page and one per group, each in pages of CARDS_PER_PAGE cards, one per
+    article, the navigation document (`NAV_PAGE`, the whole tree, which `NAV_SCRIPT` shows
+    in every page's sidebar)."""
 
     def __init__(self, site: CompiledSite, env: Environment, site_name: str) -> None:
         self.site = site
         self.env = env
         self.site_name = site_name
         self.navigation = Navigation(site.content)
-        self.nodes: dict[str, Article | Group | None] = {HOME_PAGE: None}
+        # page -> (its node, or None for the home page; which page of a listing it is)
+        self.nodes: dict[str, tuple[Article | Group | None, int]] = {}
+        self._add_listing(None, len(self.navigation.top))
         for node in site.content.walk():
-            if not isinstance(node, Heading):  # shown in the sidebar and group pages only
-                self.nodes[page_path(node)] = node
+            if isinstance(node, Group):
+                self._add_listing(node, len(node.children))
+            elif isinstance(node, Article):  # a heading has no page of its own
+                self.nodes[page_path(node)] = (node, 1)
         self.copies = {f"assets/{rel}": path for rel, path in sorted(site.content.images.items())}
         self._style = (
             publisher.__version__,
@@ -115,11 +159,36 @@ class SitePages:
             _templates_digest(env),
         )
 
+    def _add_listing(self, group: Group | None, count: int) -> None:
+        """The pages of a group (or the home page): CARDS_PER_PAGE cards each."""
+        for number in range(1, listing_pages(count) + 1):
+            self.nodes[listing_path(group, number)] = (group, number)
+
     def paths(self) -> list[str]:
         return [*self.nodes, NAV_PAGE, NAV_SCRIPT]
 
     def __contains__(self, path: str) -> bool:
         return path in self.nodes or path in (NAV_PAGE, NAV_SCRIPT)
+
+    def paths_of(self, key: str) -> list[str]:
+        """The pages of the entry `key` ("" for the home page): all of a listing's pages."""
+        if key == "":
+            return [path for path in self._listing(None)]
+        entry = self.navigation.entries.get(key)
+        if entry is None or entry.kind == "heading":
+            return []
+        if entry.kind == "article":
+            return [f"article/{key.partition(':')[2]}/index.html"]
+        return self._listing(entry)
+
+    def _listing(self, entry: Entry | None) -> list[str]:
+        count = len(entry.children if entry is not None else self.navigation.top)
+        base = entry.key.partition(":")[2] if entry is not None else None
+        return [_listing_path(base, number) for number in range(1, listing_pages(count) + 1)]
+
+    def pages_showing(self, key: str) -> set[str]:
+        """The pages whose sidebar, cards or trail may show the entry `key` (a superset)."""
+        return {path for shown in self.navigation.showing(key) for path in self.paths_of(shown)}
 
     def signature(self, path: str) -> tuple[object, ...]:
         """What the page at `path` shows, as values: equal signatures, equal pages (with the
@@ -128,10 +197,11 @@ class SitePages:
             return (path, tuple(self.navigation.faces()))
         if path == NAV_SCRIPT:
             return (path,)
-        node = self.nodes[path]
+        node, number = self.nodes[path]
         if node is None:
-            top = tuple(entry.face for entry in self.navigation.top)
-            return (path, top, self.navigation.sidebar_signature(None))
+            top = self.navigation.top
+            cards = tuple(entry.face for entry in _page_of_cards(top, number))
+            return (path, cards, len(top), self.navigation.sidebar_signature(None))
         key = node_key(node)
         entry = self.navigation.entries[key]
         shown = (
@@ -141,7 +211,8 @@ class SitePages:
             self.navigation.sidebar_signature(key),
         )
         if isinstance(node, Group):
-            return (*shown, tuple(child.face for child in entry.children))
+            cards = tuple(child.face for child in _page_of_cards(entry.children, number))
+            return (*shown, cards, len(entry.children))
         return (*shown, self.site.keys.get(node.slug), self.site.link_urls(node))
 
     def digest(self, path: str) -> str:
@@ -161,11 +232,15 @@ class SitePages:
             loader = self.env.loader
             assert loader is not None
             return loader.get_source(self.env, "nav.js")[0]
-        node = self.nodes[path]
+        node, number = self.nodes[path]
         common = {"site": {"name": self.site_name}}
         if node is None:
+            top = self.navigation.top
             return self.env.get_template("index.html").render(
-                cards=self.navigation.top, sidebar=self._sidebar(None), **common
+                cards=_page_of_cards(top, number),
+                pager=_pager(None, number, len(top)),
+                sidebar=self._sidebar(None),
+                **common,
             )
         key = node_key(node)
         entry = self.navigation.entries[key]
@@ -173,7 +248,8 @@ class SitePages:
         if isinstance(node, Group):
             return self.env.get_template("group.html").render(
                 group=entry,
-                cards=entry.children,
+                cards=_page_of_cards(entry.children, number),
+                pager=_pager(entry, number, len(entry.children)),
                 breadcrumbs=breadcrumbs,
                 active_key=key,
                 sidebar=self._sidebar(key),

@@ -12,6 +12,7 @@ large, or anything else is a miss: rendered again and written over.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import hmac
@@ -20,11 +21,12 @@ import os
 import secrets
 import stat
 import types
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from functools import cache, lru_cache
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from typing import Any, BinaryIO, Union, get_args, get_origin, get_type_hints
 
 from publisher.render.markdown import (
     RENDERER_VERSION,
@@ -37,13 +39,15 @@ from publisher.render.sanitize import sanitize
 from publisher.safe_write import UnsafePath, write_file
 
 _LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "Pygments", "nh3")
+#: How entries are laid out on disk (see RenderCache); part of every key.
+LAYOUT = 2
 
 
 @lru_cache(maxsize=1)
 def _salt() -> str:
     # A library upgrade can change the HTML for the same Markdown, so it changes every key.
     versions = ",".join(f"{name}={version(name)}" for name in _LIBRARIES)
-    return f"renderer={RENDERER_VERSION};{versions}"
+    return f"renderer={RENDERER_VERSION};layout={LAYOUT};{versions}"
 
 
 def cache_key(markdown: str, rel_path: str, first_line: int) -> str:
@@ -104,24 +108,76 @@ def _field_types(cls: type) -> dict[str, Any]:
     return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
 
 
-def _signed_body(value: dict[str, Any]) -> RenderedBody:
-    """A body this machine wrote and signed, built without checking every field again (the
-    signature already vouches for it): several times faster over thousands of entries."""
-    return RenderedBody(
-        html=value["html"],
-        anchors=value["anchors"],
-        links=[LinkRef(**link) for link in value["links"]],
-        images=[ImageRef(**image) for image in value["images"]],
-        issues=[BodyIssue(**issue) for issue in value["issues"]],
-    )
+class StoredBody(RenderedBody):
+    """A body whose HTML stays in its cache entry until it is asked for, and is read again
+    each time (never kept): a build or preview of ten thousand articles holds what it checks
+    (headings, links, images), not every article's HTML. The HTML read must have the digest
+    the signed part of the entry vouched for; if it does not (the file changed or went), the
+    Markdown is rendered again by `render_again`."""
+
+    def __init__(
+        self,
+        meta: dict[str, Any],
+        path: Path,
+        render_again: Callable[[], RenderedBody] | None = None,
+    ) -> None:
+        super().__init__(
+            html="",
+            anchors=meta["anchors"],
+            links=[LinkRef(**link) for link in meta["links"]],
+            images=[ImageRef(**image) for image in meta["images"]],
+            issues=[BodyIssue(**issue) for issue in meta["issues"]],
+        )
+        self._digest: str = meta["html_sha256"]
+        if not isinstance(self._digest, str):
+            raise TypeError("html_sha256 is not text")
+        self._path = path
+        self.render_again = render_again
+
+    @property
+    def html(self) -> str:
+        try:
+            _, _, html = _read_entry(self._path).split("\n", 2)
+        except (OSError, ValueError):
+            html = None
+        if html is not None and _digest(html) == self._digest:
+            return html
+        if self.render_again is None:
+            raise CacheEntryGone(self._path)
+        return self.render_again().html
+
+    @html.setter
+    def html(self, value: str) -> None:
+        # The dataclass' __init__ sets it; the HTML lives in the entry.
+        pass
+
+    def __eq__(self, other: object) -> bool:
+        # Equal to any body with the same fields, held in memory or not.
+        if not isinstance(other, RenderedBody):
+            return NotImplemented
+        return asdict(self) == asdict(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class CacheEntryGone(OSError):
+    """A cache entry's HTML was asked for, and the entry no longer holds it."""
+
+
+def _digest(html: str) -> str:
+    return hashlib.sha256(html.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _from_json(text: str, *, check_html: bool = True) -> RenderedBody:
-    if not check_html:
-        try:
-            return _signed_body(json.loads(text))
-        except (KeyError, TypeError):  # signed by an older version: the full check says
-            pass
+    head, newline, rest = text.partition("\n")
+    if newline:  # this layout: the meta line, then the HTML (checked in full below)
+        meta = json.loads(head)
+        if not isinstance(meta, dict) or "html" in meta:
+            raise _NotAnEntry("not a meta line")
+        digest = meta.pop("html_sha256", None)
+        if digest != _digest(rest):
+            raise _NotAnEntry("HTML that is not the one the meta line names")
+        text = json.dumps({**meta, "html": rest})
     body: RenderedBody = _typed(json.loads(text), RenderedBody)
     # What the renderer wrote passed the sanitiser, and sanitising again changes nothing;
     # HTML that it would change was not written by the renderer.
@@ -171,9 +227,10 @@ def _load_secret(path: Path) -> bytes | None:
     return None
 
 
-def _read_entry(path: Path) -> str:
-    """The text of a cache file, never through a symlink (the file or its folder) and never
-    more than MAX_ENTRY_BYTES; OSError or _NotAnEntry otherwise."""
+@contextlib.contextmanager
+def _open_entry(path: Path) -> Iterator[BinaryIO]:
+    """A cache file opened for reading, never through a symlink (the file or its folder) and
+    never when it is not a regular file of at most MAX_ENTRY_BYTES (_NotAnEntry)."""
     if stat.S_ISLNK(os.lstat(path.parent).st_mode):
         raise _NotAnEntry("its folder is a symlink")
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -182,10 +239,29 @@ def _read_entry(path: Path) -> str:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY_BYTES:
             raise _NotAnEntry("not a regular file of a sensible size")
+        yield handle
+
+
+def _read_entry(path: Path) -> str:
+    """The text of a cache file (see _open_entry); OSError or _NotAnEntry otherwise."""
+    with _open_entry(path) as handle:
         data = handle.read(MAX_ENTRY_BYTES + 1)
     if len(data) > MAX_ENTRY_BYTES:
         raise _NotAnEntry("too large")
     return data.decode("utf-8")
+
+
+def _read_signed_lines(path: Path) -> tuple[str, str] | None:
+    """The signature and the meta line of an entry in this layout (`mac:<hex>`, the meta
+    line, then the HTML), read without the HTML; None for any other entry."""
+    with _open_entry(path) as handle:
+        first = handle.readline(len(_SIGNED) + 66)
+        if not first.startswith(_SIGNED.encode()) or not first.endswith(b"\n"):
+            return None
+        meta = handle.readline(MAX_ENTRY_BYTES)
+    if not meta.endswith(b"\n"):
+        return None
+    return first[len(_SIGNED) : -1].decode("ascii"), meta[:-1].decode("utf-8")
 
 
 class RenderCache:
@@ -218,11 +294,11 @@ class RenderCache:
         body = self._memory.get(key)
         if body is None and self.directory is not None:
             try:
-                body = self._load(key, _read_entry(self._path(self.directory, key)))
+                body = self._load(key, self._path(self.directory, key))
             except FileNotFoundError:
                 body = None
-            except (OSError, ValueError, RecursionError):  # garbage, a symlink, poison
-                self.rejected += 1
+            except (OSError, ValueError, TypeError, KeyError, RecursionError):
+                self.rejected += 1  # garbage, a symlink, poison
                 body = None
         if body is None:
             self.misses += 1
@@ -237,18 +313,23 @@ class RenderCache:
             self._secret_known = True
         return self._secret
 
-    def _load(self, key: str, text: str) -> RenderedBody:
-        """The body in an entry's text: as it is when this machine signed it, else only
-        after its HTML passes the sanitiser unchanged (and then signed for next time)."""
+    def _load(self, key: str, path: Path) -> RenderedBody:
+        """The body in an entry: when this machine signed it, its signed lines only (the
+        HTML is read when asked for, see StoredBody); else the whole entry, used only after
+        its HTML passes the sanitiser unchanged (and then signed for next time)."""
         secret = self._secret_key()
+        signed = _read_signed_lines(path)
+        if signed is not None and secret is not None:
+            mac, meta = signed
+            if hmac.compare_digest(mac, _mac(secret, key, meta)):
+                return StoredBody(json.loads(meta), path)
+        text = _read_entry(path)
         if text.startswith(_SIGNED):
-            mac, _, text = text.removeprefix(_SIGNED).partition("\n")
-            if secret is not None and hmac.compare_digest(mac, _mac(secret, key, text)):
-                return _from_json(text, check_html=False)
+            text = text.partition("\n")[2]
         body = _from_json(text)
         self.checked += 1
         if secret is not None:
-            self._write(key, body)
+            body = self._write(key, body)
         return body
 
     def key_for(self, markdown: str, rel_path: str, first_line: int) -> str:
@@ -266,17 +347,27 @@ class RenderCache:
         self._memory = {key: body for key, body in self._memory.items() if key in keys}
         self._keys = {where: known for where, known in self._keys.items() if known[1] in keys}
 
-    def put(self, key: str, body: RenderedBody) -> None:
+    def put(self, key: str, body: RenderedBody) -> RenderedBody:
+        """Keep `body`; what comes back is the one to hold (its HTML left in the entry, when
+        the entry was written and signed)."""
+        body = self._write(key, body)
         self._memory[key] = body
-        self._write(key, body)
+        return body
 
-    def _write(self, key: str, body: RenderedBody) -> None:
+    def _write(self, key: str, body: RenderedBody) -> RenderedBody:
         if self.directory is None:
-            return
+            return body
         path = self._path(self.directory, key)
-        payload = _to_json(body)
         secret = self._secret_key()
-        text = f"{_SIGNED}{_mac(secret, key, payload)}\n{payload}" if secret else payload
+        html = body.html
+        if secret:
+            fields = asdict(body)
+            del fields["html"]
+            fields["html_sha256"] = _digest(html)
+            meta = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+            text = f"{_SIGNED}{_mac(secret, key, meta)}\n{meta}\n{html}"
+        else:
+            text = _to_json(body)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             # Never through a link planted in the cache (write_file follows none below it).
@@ -284,4 +375,5 @@ class RenderCache:
             write_file(self.directory, rel, text.encode("utf-8"))
         except (OSError, UnsafePath):
             # A cache that cannot be written only costs time; never fail a build over it.
-            pass
+            return body
+        return StoredBody(json.loads(meta), path) if secret else body

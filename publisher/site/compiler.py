@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from urllib.parse import quote
 
 from publisher.content.model import Article, HelpCenterContent, Problem
@@ -22,7 +23,7 @@ from publisher.render.markdown import (
     render_body,
     resolve_references,
 )
-from publisher.site.cache import RenderCache, cache_key
+from publisher.site.cache import RenderCache, StoredBody, cache_key
 
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
 #: Plain refuses workspace files over 50 MB (createWorkspaceFileUploadUrl); taken as 50 MB in
@@ -79,7 +80,8 @@ def render_bodies(
     bodies: dict[str, RenderedBody] = {}
     todo: list[tuple[Article, str]] = []
     used: set[str] = set()
-    for article in articles:
+    articles_seen = list(articles)
+    for article in articles_seen:
         key = (
             cache.key_for(article.body, article.rel_path, article.body_line)
             if cache
@@ -103,9 +105,13 @@ def render_bodies(
     else:
         results = [_render_job(job) for job in jobs]
     for (article, key), body in zip(todo, results, strict=True):
-        bodies[article.slug] = body
-        if cache:
-            cache.put(key, body)
+        bodies[article.slug] = cache.put(key, body) if cache else body
+    for article in articles_seen:
+        body = bodies[article.slug]
+        if isinstance(body, StoredBody):  # should its entry change under it
+            body.render_again = partial(
+                render_body, article.body, article.rel_path, article.body_line
+            )
     if cache and forget_others:
         cache.retain(used)
     return bodies

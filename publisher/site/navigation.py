@@ -19,6 +19,8 @@ from publisher.site.compiler import article_url
 
 #: Entries shown on each side of the way to the current page, at each level of its trail.
 WINDOW = 5
+#: Cards on one page of a group (or of the home page); more make more pages.
+CARDS_PER_PAGE = 100
 #: The whole tree as one HTML fragment, and the script that shows it, in every built site.
 NAV_PAGE = "_publisher/nav.html"
 NAV_SCRIPT = "_publisher/nav.js"
@@ -31,6 +33,19 @@ Face = tuple[str, str, str, str | None, str | None, bool, int]
 
 def group_url(slug: str) -> str:
     return f"/group/{slug}/"
+
+
+def listing_url(parent: Entry | None, position: int = 0) -> str:
+    """The page of `parent`'s listing (the home page's for the top level) that shows the
+    entry at `position` among its children."""
+    base = parent.url if parent is not None and parent.url else "/"
+    number = position // CARDS_PER_PAGE + 1
+    return base if number == 1 else f"{base}page/{number}/"
+
+
+def listing_pages(count: int) -> int:
+    """How many pages list `count` entries (one at least, even empty)."""
+    return max(1, -(-count // CARDS_PER_PAGE))
 
 
 def node_key(node: Node) -> str:
@@ -97,12 +112,13 @@ class Item:
 @dataclass
 class Level:
     """A window onto one list of entries: `before` and `after` entries are left out, and
-    `more_url` is the page that lists them all."""
+    `before_url` and `after_url` are the listing pages that show the nearest of them."""
 
     items: list[Item]
     before: int = 0
     after: int = 0
-    more_url: str = "/"
+    before_url: str | None = None
+    after_url: str | None = None
 
 
 def _bounds(length: int, center: int | None) -> tuple[int, int]:
@@ -160,9 +176,9 @@ class Navigation:
         """What the page of `key` shows of the tree: its trail, windowed. A group's own page
         shows the group open, from its first entries."""
         trail = self.trail_of(key)
-        return self._level(self.top, trail, "/")
+        return self._level(self.top, trail, None)
 
-    def _level(self, entries: list[Entry], trail: list[Entry], more_url: str) -> Level:
+    def _level(self, entries: list[Entry], trail: list[Entry], parent: Entry | None) -> Level:
         on_way = trail[0] if trail else None
         center = self.index[on_way.key] if on_way is not None else None
         low, high = _bounds(len(entries), center)
@@ -170,12 +186,16 @@ class Navigation:
         for entry in entries[low:high]:
             if entry is on_way and entry.kind == "group":
                 assert entry.url is not None
-                items.append(
-                    Item(entry, self._level(entry.children, trail[1:], entry.url), open=True)
-                )
+                items.append(Item(entry, self._level(entry.children, trail[1:], entry), open=True))
             else:
                 items.append(Item(entry))
-        return Level(items, low, len(entries) - high, more_url)
+        return Level(
+            items,
+            low,
+            len(entries) - high,
+            listing_url(parent, low - 1) if low else None,
+            listing_url(parent, high) if high < len(entries) else None,
+        )
 
     def sidebar_signature(self, key: str | None) -> tuple[object, ...]:
         """Everything `sidebar(key)` shows, without building it: what a page is compared by."""
@@ -184,7 +204,7 @@ class Navigation:
         for entry in [*self.trail_of(key), None]:
             center = self.index[entry.key] if entry is not None else None
             low, high = _bounds(len(entries), center)
-            parts.append((low, len(entries) - high, *(e.face for e in entries[low:high])))
+            parts.append((low, len(entries), *(e.face for e in entries[low:high])))
             if entry is None or entry.kind != "group":
                 break
             entries = entry.children
@@ -215,9 +235,9 @@ class Navigation:
 
     def showing(self, key: str) -> set[str]:
         """The keys of the pages whose trail shows the entry `key`, besides its own page:
-        the pages at and under each of its neighbours within a window, and the page of the
-        group it is in (the home page at the top). A superset is fine: pages are compared
-        before they count as changed."""
+        the pages at and under each of its neighbours within a window, and the pages of the
+        group it is in ("" for the home page at the top). A superset is fine: pages are
+        compared before they count as changed."""
         entry = self.entries[key]
         siblings = self.siblings(entry)
         position = self.index[key]
@@ -238,6 +258,7 @@ def article_entry_changed(old: Article, new: Article) -> bool:
 
 
 __all__ = [
+    "CARDS_PER_PAGE",
     "NAV_PAGE",
     "NAV_SCRIPT",
     "WINDOW",
@@ -249,5 +270,7 @@ __all__ = [
     "article_entry_changed",
     "entry_for",
     "group_url",
+    "listing_pages",
+    "listing_url",
     "node_key",
 ]
