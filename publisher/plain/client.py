@@ -508,8 +508,10 @@ class PlainClient:
         """Create an article (no ``article_id``) or replace the fields of an existing one.
 
         ``group_id``, ``description`` and ``icon`` are sent even when ``None`` so that an
-        update clears them: the content is the source of truth. A create retried after a lost
-        response can fail with a slug conflict (:attr:`MutationError.is_slug_conflict`).
+        update clears them: the content is the source of truth. The HTML is not asked back
+        (Plain stores it as sent): the article returned holds the HTML given. A create
+        retried after a lost response can fail with a slug conflict
+        (:attr:`MutationError.is_slug_conflict`).
         """
         payload: dict[str, Any] = {
             "helpCenterId": help_center_id,
@@ -528,7 +530,9 @@ class PlainClient:
             "UpsertHelpCenterArticle",
             "upsertHelpCenterArticle",
             payload,
-            lambda out: RemoteArticle.from_graphql(_required(out, "helpCenterArticle")),
+            lambda out: RemoteArticle.from_graphql(
+                {"contentHtml": content_html, **_required(out, "helpCenterArticle")}
+            ),
         )
 
     def delete_article(self, article_id: str, *, missing_ok: bool = False) -> bool:
