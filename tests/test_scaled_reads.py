@@ -97,7 +97,8 @@ def walk(connection: Connection, expected: int | None) -> list[str]:
     )
 
 
-SIZES = [0, 1, 99, 100, 101, 150, 199, 200, 201, 250, 399, 400, 401, 999, 1000, 1001, 10_000]
+SIZES = [0, 1, 99, 100, 101, 150, 199, 200, 201, 250, 299, 300, 301, 399, 400, 401, 500, 600]
+SIZES += [700, 999, 1000, 1001, 1100, 10_000]
 
 
 @pytest.mark.parametrize("size", SIZES)

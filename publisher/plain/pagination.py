@@ -94,11 +94,12 @@ def walk_both_ends(
     when a page holds an item the other walk has seen, or says nothing lies beyond it; the
     order of items is the server's, so what lies between is then read.
 
-    ``expected`` is how many items the caller expects (the content's count, say). When what
-    is left of it fits one page, a round asks only forward: a connection that small costs one
+    ``expected`` is how many items the caller expects (the content's count, say). When less
+    than a page of it is left, a round asks only forward: a connection that small costs one
     request, and two walks that happen to end side by side (nothing overlaps) are confirmed
     with one request, not two. A wrong guess costs at most that one round; it is never
-    trusted to end the walk. Requests: at most ⌊N / page size⌋ + 2.
+    trusted to end the walk. Requests: at most ⌊N / page size⌋ + 2 whatever the guess, and
+    ⌈N / page size⌉ + 1 in ⌈N / (2 × page size)⌉ + 1 rounds when it is right.
 
     A server that answers ``last`` with the first page (its ``hasNextPage`` true without a
     ``before``) is read forward only, from where the front got to.
@@ -121,7 +122,7 @@ def walk_both_ends(
             both
             and expected is not None
             and not forward_only_spent
-            and expected - len(all_keys) <= page_size
+            and expected - len(all_keys) < page_size
         ):
             both = False
             forward_only_spent = True
