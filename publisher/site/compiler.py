@@ -99,13 +99,16 @@ def render_bodies(
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers > 1 and len(jobs) >= POOL_THRESHOLD:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(
-                pool.map(_render_job, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
-            )
+            # Small chunks, taken as they come: this process writes each body to the cache
+            # (and lets go of its HTML) while the workers render the next ones.
+            chunk = max(1, min(32, len(jobs) // (workers * 8)))
+            results: Iterable[RenderedBody] = pool.map(_render_job, jobs, chunksize=chunk)
+            for (article, key), body in zip(todo, results, strict=True):
+                bodies[article.slug] = cache.put(key, body) if cache else body
     else:
-        results = [_render_job(job) for job in jobs]
-    for (article, key), body in zip(todo, results, strict=True):
-        bodies[article.slug] = cache.put(key, body) if cache else body
+        for article, key in todo:
+            body = _render_job((article.body, article.rel_path, article.body_line))
+            bodies[article.slug] = cache.put(key, body) if cache else body
     for article in articles_seen:
         body = bodies[article.slug]
         if isinstance(body, StoredBody):  # should its entry change under it
