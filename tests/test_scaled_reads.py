@@ -127,6 +127,9 @@ def test_ten_thousand_articles_take_fifty_one_rounds_and_a_hundred_and_one_reque
     small = Connection(24)
     walk(small, 24)
     assert small.requests == [("first", 100, 1)]  # a small help center: one request
+    page = Connection(100)
+    walk(page, 100)
+    assert page.requests == [("first", 100, 1)]  # its page says it reached the end
 
 
 def test_a_server_that_ignores_last_is_read_forward_from_where_the_front_got_to() -> None:

@@ -118,11 +118,14 @@ def walk_both_ends(
     forward_only_spent = False
     while True:
         both = backward_works
+        # Less than a page left, or a page and nothing read from the end yet (the forward
+        # page then says whether it reached the end).
+        left = None if expected is None else expected - len(all_keys)
         if (
             both
-            and expected is not None
+            and left is not None
             and not forward_only_spent
-            and expected - len(all_keys) < page_size
+            and (left < page_size or (left == page_size and not back_keys))
         ):
             both = False
             forward_only_spent = True
