@@ -373,14 +373,15 @@ def test_a_saved_article_costs_what_it_changes(
     guide = content / "01-guides/guide-20.md"
     guide.write_text(guide.read_text() + "\nOne more line.\n")
     assert live.rebuild({guide}).changed == ["/article/guide-20/"]
-    assert compiled == [] and compared == ["article/guide-20/index.html"]
+    # Its page alone, as served before and as it is now.
+    assert compiled == [] and compared == ["article/guide-20/index.html"] * 2
 
     guide.write_text(guide.read_text().replace("title: Guide 20", "title: Guide twenty"))
     update = live.rebuild({guide})
     assert compiled == []
     # Its own page, its group's, the navigation document, and the pages of the neighbours
     # whose windows may show it (within one window on either side).
-    assert len(compared) <= 1 + 1 + 1 + 1 + 2 * (2 * WINDOW + 1) + 1
+    assert len(set(compared)) <= 1 + 1 + 1 + 1 + 2 * (2 * WINDOW + 1) + 1
     assert "/_publisher/nav.html" in update.changed and "/group/guides/" in update.changed
     assert "/article/guide-0/" not in update.changed  # too far away to show it
 

@@ -72,7 +72,9 @@ class LiveSite:
         self.generation = 0
         self._site: CompiledSite | None = None  # the site compiled by the rebuild under way
         self._templates_stale = False
-        self._signatures: dict[str, tuple[object, ...]] = {}  # of the pages served
+        # The signatures of the pages served; None until a rebuild needs them (the first
+        # one serves every page as new and does not work them out: a faster start).
+        self._signatures: dict[str, tuple[object, ...]] | None = None
         self._load_problems: list[Problem] = []
         self._by_file: dict[Path, Article] = {}
         self._links_to: dict[str, set[str]] = {}  # article rel_path -> slugs linking to it
@@ -143,14 +145,21 @@ class LiveSite:
             return
         pages = SitePages(site, self._env, self.settings.site_name)
         try:
-            signatures = {path: pages.signature(path) for path in pages.paths()}
             for sample in _samples(pages):  # a broken template must show now, not on a visit
                 pages.render(sample)
         except Exception as error:  # a broken template must not stop the server
             update.problems.append(_template_problem(error, self.settings))
             return
-        changed = {path for path, seen in signatures.items() if self._signatures.get(path) != seen}
-        changed |= set(self._signatures) - set(signatures)
+        served = self._signatures
+        if served is None and self.pages is not None:
+            served = {path: self.pages.signature(path) for path in self.pages.paths()}
+        if served is None:  # the first site: every page is new
+            signatures = None
+            changed = set(pages.paths())
+        else:
+            signatures = {path: pages.signature(path) for path in pages.paths()}
+            changed = {path for path, seen in signatures.items() if served.get(path) != seen}
+            changed |= set(served) - set(signatures)
         # An image saved in place keeps its URL: reload the pages that show it.
         saved = {p.resolve() for p in changed_paths}
         saved_images = {rel for rel, source in pages.copies.items() if source.resolve() in saved}
@@ -185,6 +194,13 @@ class LiveSite:
             save.old_body, save.old_key = site.bodies[save.old.slug], site.keys[save.old.slug]
             if _image_targets(save.body) != _image_targets(save.old_body):
                 return False
+        # The pages that may show something else, as they are served now.
+        candidates = {page_path(save.new) for save in saves}
+        for save in saves:
+            key = node_key(save.new)
+            if navigation.entries[key].face != entry_for(save.new).face:
+                candidates |= pages.pages_showing(key) | {NAV_PAGE}
+        served = {page: pages.signature(page) for page in candidates}
         # Swapped in, then checked; swapped back out when the check finds an error (or
         # fails: the last good site stays served).
         for save in saves:
@@ -199,30 +215,22 @@ class LiveSite:
             return False
         site.problems.update(rechecked)
         self._load_problems = load_problems
-        candidates: set[str] = set()
-        navigation_changed = False
         for save in saves:
             self._by_file[save.new.path] = save.new
             self._relink(save.new, save.old_body, save.body)
-            key = node_key(save.new)
-            entry, fresh = navigation.entries[key], entry_for(save.new)
-            if entry.face != fresh.face:
-                entry.title, entry.description, entry.draft = (
-                    fresh.title,
-                    fresh.description,
-                    fresh.draft,
-                )
-                navigation_changed = True
-                candidates |= pages.pages_showing(key)
-            candidates.add(page_path(save.new))
-        if navigation_changed:
-            candidates.add(NAV_PAGE)
+            entry, fresh = navigation.entries[node_key(save.new)], entry_for(save.new)
+            entry.title, entry.description, entry.draft = (
+                fresh.title,
+                fresh.description,
+                fresh.draft,
+            )
         changed = set()
-        for page in candidates:
+        for page, before in served.items():
             signature = pages.signature(page)
-            if self._signatures.get(page) != signature:
-                self._signatures[page] = signature
+            if before != signature:
                 changed.add(page)
+                if self._signatures is not None:
+                    self._signatures[page] = signature
         update.problems = sorted(problems)
         update.changed = sorted(page_url(page) for page in changed)
         return True
