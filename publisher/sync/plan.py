@@ -339,7 +339,8 @@ def make_plan(
 ) -> Plan:
     """`cached` maps image digests to URLs this machine uploaded before (the local cache);
     the articles the content manages add the ones they show. `made` holds the HTML of
-    articles made already (see :func:`imageless_html`)."""
+    articles made already (see :func:`imageless_html`); each is taken out of it as it is
+    used, so that a large help center's HTML is not held twice."""
     content = site.content
     plan = Plan(remote.help_center_id)
     desired = desired_state(content)
@@ -373,9 +374,11 @@ def make_plan(
 
     for desired_article, found, renamed_from in matches:
         article = content.articles[desired_article.slug]
-        html = (made or {}).get(desired_article.slug) or article_html(
+        html = (made or {}).pop(desired_article.slug, None) or article_html(
             site, article, images, uploaded
         )
+        if found is not None and html == found.content_html:
+            html = found.content_html  # one string held for both sides, not two
         if found is None:
             plan.articles.append(ArticleAction("create", desired_article, html))
             continue
