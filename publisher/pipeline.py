@@ -9,6 +9,7 @@ from pathlib import Path
 from publisher.config import Settings
 from publisher.content.loader import ArticleMemo, load_content
 from publisher.content.model import Problem
+from publisher.content.parsed_yaml import ParsedYaml
 from publisher.site.builder import SitePages, template_environment, write_site
 from publisher.site.cache import RenderCache
 from publisher.site.compiler import CompiledSite, compile_site
@@ -32,6 +33,11 @@ class CompileResult:
         return [p for p in self.problems if p.severity == "warning"]
 
 
+def parsed_yaml_memo(settings: Settings) -> ParsedYaml:
+    """What the project's YAML parsed to in earlier runs (see ParsedYaml)."""
+    return ParsedYaml(settings.cache_dir / "parsed-yaml.json")
+
+
 def render_cache(settings: Settings) -> RenderCache:
     """The on-disk cache of rendered articles for this project."""
     return RenderCache(settings.render_cache_dir)
@@ -44,6 +50,7 @@ def compile_project(
     workers: int | None = None,
     cache: RenderCache | None = None,
     memo: ArticleMemo | None = None,
+    parsed_yaml: ParsedYaml | None = None,
 ) -> CompileResult:
     """Load and render everything under the content folder, collecting every problem.
 
@@ -51,9 +58,16 @@ def compile_project(
     rebuild of the preview (which passes its long-lived `cache` and `memo`) go through it.
     """
     started = time.perf_counter()
+    if parsed_yaml is None and use_cache:
+        parsed_yaml = parsed_yaml_memo(settings)
     content, problems = load_content(
-        settings.content_dir, max_article_bytes=settings.max_article_bytes, memo=memo
+        settings.content_dir,
+        max_article_bytes=settings.max_article_bytes,
+        memo=memo,
+        parsed_yaml=parsed_yaml,
     )
+    if parsed_yaml is not None:
+        parsed_yaml.save()
     if cache is None and use_cache:
         cache = render_cache(settings)
     site, render_problems = compile_site(content, cache=cache, workers=workers)

@@ -8,6 +8,7 @@ import re
 import reprlib
 import stat
 import unicodedata
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from publisher.content.model import (
     shown,
     unsafe_character,
 )
+from publisher.content.parsed_yaml import ParsedYaml
 
 ARTICLE_KEYS = ("title", "slug", "description", "icon", "status", "order", "id", "aliases")
 GROUP_KEYS = ("name", "slug", "order", "id")
@@ -330,7 +332,23 @@ def read_yaml_with(loader_class: type[SafeConstructor], text: str) -> Any:
         reader.dispose()  # type: ignore[attr-defined]
 
 
+#: What YAML texts parsed to in earlier runs, while `load_content` runs with one.
+_PARSED: ContextVar[ParsedYaml | None] = ContextVar("parsed_yaml", default=None)
+
+
 def _load_yaml(text: str) -> Any:
+    parsed = _PARSED.get()
+    if parsed is not None:
+        found, value = parsed.get(text)
+        if found:
+            return value
+    value = _parse_yaml(text)
+    if parsed is not None:
+        parsed.put(text, value)
+    return value
+
+
+def _parse_yaml(text: str) -> Any:
     # Safe loaders only: no arbitrary objects. PyYAML's reader is the reference: libyaml
     # takes a few things it refuses (tabs as separators, some characters), so such text goes
     # to PyYAML, as does text libyaml cannot read, whose messages and marks are the ones the
@@ -1261,12 +1279,18 @@ def load_content(
     *,
     max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
     memo: ArticleMemo | None = None,
+    parsed_yaml: ParsedYaml | None = None,
 ) -> tuple[HelpCenterContent, list[Problem]]:
-    """Load every group and article under `root`; problems come back sorted by file and line."""
+    """Load every group and article under `root`; problems come back sorted by file and line.
+    `parsed_yaml` answers for YAML texts parsed in earlier runs."""
     walker = _Walker(root, max_article_bytes, memo)
     if not root.is_dir():
         return walker.content, [Problem(root, 1, "content folder does not exist")]
-    walker.content.top = walker.folder(walker.root, "", None)
+    token = _PARSED.set(parsed_yaml)
+    try:
+        walker.content.top = walker.folder(walker.root, "", None)
+    finally:
+        _PARSED.reset(token)
     walker.index()
     return walker.content, sorted(set(walker.problems))
 

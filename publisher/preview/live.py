@@ -14,7 +14,7 @@ from jinja2 import TemplateError
 from publisher.config import Settings
 from publisher.content.loader import ArticleMemo
 from publisher.content.model import Article, Problem
-from publisher.pipeline import compile_project, render_cache
+from publisher.pipeline import compile_project, parsed_yaml_memo, render_cache
 from publisher.render.markdown import RenderedBody
 from publisher.site.builder import (
     HOME_PAGE,
@@ -66,6 +66,7 @@ class LiveSite:
         self._lock = threading.RLock()
         self._articles = ArticleMemo()
         self._cache = render_cache(settings)
+        self._parsed_yaml = parsed_yaml_memo(settings)
         self._env = template_environment(settings.templates_dir)
         self.pages: SitePages | None = None  # the last good site
         self.copies: dict[str, Path] = {}  # images served under /assets/
@@ -137,7 +138,13 @@ class LiveSite:
             self._env = template_environment(self.settings.templates_dir)
             self._signatures = {}
             self._templates_stale = False
-        compiled = compile_project(self.settings, workers=1, cache=self._cache, memo=self._articles)
+        compiled = compile_project(
+            self.settings,
+            workers=1,
+            cache=self._cache,
+            memo=self._articles,
+            parsed_yaml=self._parsed_yaml,
+        )
         site = compiled.site
         update.problems = list(compiled.problems)
         self._site = site

@@ -18,7 +18,6 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import stat
 import types
 from collections.abc import Callable, Iterator
@@ -37,6 +36,7 @@ from publisher.render.markdown import (
 )
 from publisher.render.sanitize import sanitize
 from publisher.safe_write import UnsafePath, write_file
+from publisher.signing import load_secret, secret_file
 
 _LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "Pygments", "nh3")
 #: How entries are laid out on disk (see RenderCache); part of every key.
@@ -195,38 +195,6 @@ def _mac(secret: bytes, key: str, payload: str) -> str:
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
-def secret_file() -> Path:
-    """Where this machine's key for signing cache entries lives: the user's cache folder,
-    outside every project (so outside every folder a CI cache restores)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "publisher" / "render-cache.key"
-
-
-def _load_secret(path: Path) -> bytes | None:
-    """The key in `path`, made on first use; None when it can be neither read nor made
-    (then every entry is checked in full, which is only slower)."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
-    for _ in range(2):
-        try:
-            with os.fdopen(os.open(path, flags), "rb") as handle:
-                secret = bytes.fromhex(handle.read(65).decode("ascii").strip())
-            return secret if len(secret) == 32 else None
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError):
-            return None
-        try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            create = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-            with os.fdopen(os.open(path, create, 0o600), "w", encoding="ascii") as handle:
-                handle.write(secrets.token_hex(32))
-        except FileExistsError:
-            continue  # another process made it first: read that one
-        except OSError:
-            return None
-    return None
-
-
 @contextlib.contextmanager
 def _open_entry(path: Path) -> Iterator[BinaryIO]:
     """A cache file opened for reading, never through a symlink (the file or its folder) and
@@ -309,7 +277,7 @@ class RenderCache:
 
     def _secret_key(self) -> bytes | None:
         if not self._secret_known:
-            self._secret = _load_secret(secret_file())
+            self._secret = load_secret(secret_file())
             self._secret_known = True
         return self._secret
 
