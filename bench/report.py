@@ -50,13 +50,14 @@ from unittest.mock import patch
 from common import BENCH_DIR, Check, Row, machine_line, verdict
 
 ROOT = BENCH_DIR.parent
-BENCHES = ("render", "publish", "preview", "startup", "scale")
+BENCHES = ("render", "publish", "preview", "startup", "scale", "emulator")
 TITLES = {
     "render": "Render and build: `publisher build` vs `mkdocs build`",
     "publish": "Publish: `publisher publish` vs a naive publisher",
     "preview": "Preview: save to reload, `publisher preview` vs `mkdocs serve`",
     "startup": "Start-up: `publisher --help` and `check` as whole processes",
     "scale": "Scale: build, preview and publish as the help center grows",
+    "emulator": "Emulator: a page of 100 articles at 1,000 and 10,000 articles",
 }
 DEFAULT_OUT = BENCH_DIR / "REPORT.md"
 KEPT_JSON = BENCH_DIR / ".work" / "report"
@@ -389,6 +390,7 @@ COMPARISONS = {
     "preview": (preview_vs_mkdocs,),
     "startup": (),
     "scale": (),
+    "emulator": (),
 }
 
 

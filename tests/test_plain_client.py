@@ -13,6 +13,7 @@ import pytest
 
 from publisher import __version__
 from publisher.plain import (
+    ArticleWrite,
     AuthenticationError,
     ForbiddenError,
     GraphQLResponseError,
@@ -700,3 +701,63 @@ def test_request_counter_is_thread_safe() -> None:
     assert client.stats.retries == 0
     assert client.stats.by_operation() == {"HelpCenterArticle": 64}
     assert repr(client.stats) == "ClientStats(requests=64, retries=0)"
+
+
+def test_several_article_writes_go_in_one_request_each_with_its_answer() -> None:
+    def route(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        answers: dict[str, Any] = {}
+        for name, value in body["variables"].items():
+            n = int(name.removeprefix("input"))
+            if value["slug"] == "taken":
+                error = {"message": "slug taken", "type": "VALIDATION", "code": "slug_conflict"}
+                answers[f"m{n}"] = {"helpCenterArticle": None, "error": error}
+            else:
+                node = article_node(n, slug=value["slug"])
+                del node["contentHtml"]  # not asked back
+                answers[f"m{n}"] = {"helpCenterArticle": node, "error": None}
+        return gql(answers)
+
+    client, recorder = make_client(route)
+    writes = [
+        ArticleWrite(title="A", content_html="<p>a</p>", slug="a", status="PUBLISHED"),
+        ArticleWrite(title="T", content_html="<p>t</p>", slug="taken", status="DRAFT"),
+        ArticleWrite(
+            title="B", content_html="<p>b</p>", slug="b", status="PUBLISHED", article_id="art_9"
+        ),
+    ]
+    answers = client.upsert_articles(HC, writes)
+    (body,) = recorder.bodies()
+    assert body["operationName"] == "UpsertHelpCenterArticleBatch"
+    assert [body["variables"][f"input{n}"]["slug"] for n in range(3)] == ["a", "taken", "b"]
+    assert body["variables"]["input2"]["helpCenterArticleId"] == "art_9"
+    assert "helpCenterArticleId" not in body["variables"]["input0"]
+    assert isinstance(answers[0], RemoteArticle) and answers[0].slug == "a"
+    assert answers[0].content_html == "<p>a</p>"  # the HTML sent, not asked back
+    assert isinstance(answers[1], MutationError)
+    assert isinstance(answers[2], RemoteArticle) and answers[2].slug == "b"
+    assert client.stats.by_operation() == {"UpsertHelpCenterArticleBatch": 1}
+
+
+def test_a_batch_is_retried_whole_when_its_request_fails() -> None:
+    calls: list[int] = []
+
+    def route(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) == 1:
+            return httpx.Response(502)
+        body = json.loads(request.content)
+        return gql(
+            {
+                f"m{n}": {"helpCenterArticle": article_node(n), "error": None}
+                for n in range(len(body["variables"]))
+            }
+        )
+
+    client, _ = make_client(route)
+    writes = [
+        ArticleWrite(title=f"A{n}", content_html="<p/>", slug=f"a{n}", status="PUBLISHED")
+        for n in range(4)
+    ]
+    answers = client.upsert_articles(HC, writes)
+    assert len(calls) == 2 and all(isinstance(answer, RemoteArticle) for answer in answers)

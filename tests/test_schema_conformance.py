@@ -37,6 +37,8 @@ from graphql import (
     validate,
 )
 
+from publisher.plain import operations
+
 PLAIN_SCHEMA = Path(__file__).parents[2] / "shared/plain/schema.graphql"
 PLAIN_ADDITIONS = Path(__file__).parent / "plain_additions.graphql"
 OPERATIONS = Path(__file__).parents[1] / "publisher/plain/operations.graphql"
@@ -227,6 +229,16 @@ def test_every_client_operation_is_valid_against_plain_and_the_emulator(
     document = parse(OPERATIONS.read_text("utf-8"))
     assert [e.message for e in validate(plain_schema, document)] == []
     assert [e.message for e in validate(emulator_schema, document)] == []
+
+
+@pytest.mark.parametrize("count", [2, 3, 10])
+def test_batched_writes_are_valid_against_plain_and_the_emulator(
+    plain_schema: GraphQLSchema, emulator_schema: GraphQLSchema, count: int
+) -> None:
+    document = parse(operations.batched("UpsertHelpCenterArticle", count))
+    assert [e.message for e in validate(plain_schema, document)] == []
+    assert [e.message for e in validate(emulator_schema, document)] == []
+    assert operations.is_write("UpsertHelpCenterArticleBatch")
 
 
 ACTOR = """

@@ -189,6 +189,29 @@ def test_faults_then_one_clean_rerun_reach_the_exact_content(
     assert_converged(emulator, [tmp_path], other)
 
 
+@pytest.mark.parametrize("kinds", ["lost_response", "disconnect", "mixed"])
+def test_batched_writes_through_faults_converge_without_duplicates(
+    tmp_path: Path, emulator_factory: EmulatorFactory, kinds: str
+) -> None:
+    """Enough articles that writes go several to a request: a batch whose answer is lost
+    is sent again (its creates then meet their own slugs, and are taken over one by one),
+    and the help center ends exactly as the content says."""
+    write_tree(tmp_path, many_articles(120, images=0))
+    emulator = emulator_factory()
+    other = add_other_writer(emulator)
+    faults = ["--fail-rate", "0.3", "--seed", "5"]
+    if kinds != "mixed":
+        faults += ["--fault-kinds", kinds]
+    emulator.restart(*faults)
+    with PlainClient(emulator.url, emulator.api_key, retry=FAST_RETRIES) as client:
+        options = PublishOptions(concurrency=8)
+        publish(client, compiled(tmp_path), emulator.help_center_id, options)
+        assert client.stats.by_operation().get("UpsertHelpCenterArticleBatch", 0) > 0
+    emulator.restart()
+    publish_in_process(emulator, tmp_path)
+    assert_converged(emulator, [tmp_path], other)
+
+
 def test_300_articles_through_20_percent_mixed_faults(
     tmp_path: Path, emulator_factory: EmulatorFactory
 ) -> None:

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -174,6 +175,47 @@ def upload_url_problem(url: str) -> str | None:
     except (httpx.InvalidURL, ValueError, TypeError):
         return "is not a valid URL"
     return None
+
+
+@dataclass(frozen=True)
+class ArticleWrite:
+    """What one upsertHelpCenterArticle sends: a new article without ``article_id``."""
+
+    title: str
+    content_html: str
+    slug: str
+    status: ArticleStatus
+    article_id: str | None = None
+    group_id: str | None = None
+    description: str | None = None
+    icon: str | None = None
+
+    def input(self, help_center_id: str) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "helpCenterId": help_center_id,
+            "helpCenterArticleGroupId": self.group_id,
+            "title": self.title,
+            "description": self.description,
+            "icon": self.icon,
+            "contentHtml": self.content_html,
+            "slug": self.slug,
+            # Always sent: Plain makes an article without one a DRAFT.
+            "status": self.status,
+        }
+        if self.article_id is not None:
+            payload["helpCenterArticleId"] = self.article_id
+        return payload
+
+    def written(self, output: Mapping[str, Any]) -> RemoteArticle:
+        """The article as Plain answered, with the HTML sent (not asked back)."""
+        return RemoteArticle.from_graphql(
+            {"contentHtml": self.content_html, **_required(output, "helpCenterArticle")}
+        )
+
+    def pair(
+        self, help_center_id: str
+    ) -> tuple[dict[str, Any], Callable[[Mapping[str, Any]], RemoteArticle]]:
+        return self.input(help_center_id), self.written
 
 
 class PlainClient:
@@ -513,26 +555,58 @@ class PlainClient:
         retried after a lost response can fail with a slug conflict
         (:attr:`MutationError.is_slug_conflict`).
         """
-        payload: dict[str, Any] = {
-            "helpCenterId": help_center_id,
-            "helpCenterArticleGroupId": group_id,
-            "title": title,
-            "description": description,
-            "icon": icon,
-            "contentHtml": content_html,
-            "slug": slug,
-            # Always sent: Plain makes an article without one a DRAFT.
-            "status": status,
-        }
-        if article_id is not None:
-            payload["helpCenterArticleId"] = article_id
+        write = ArticleWrite(
+            title=title,
+            content_html=content_html,
+            slug=slug,
+            status=status,
+            article_id=article_id,
+            group_id=group_id,
+            description=description,
+            icon=icon,
+        )
         return self._mutate(
             "UpsertHelpCenterArticle",
             "upsertHelpCenterArticle",
-            payload,
-            lambda out: RemoteArticle.from_graphql(
-                {"contentHtml": content_html, **_required(out, "helpCenterArticle")}
-            ),
+            write.input(help_center_id),
+            write.written,
+        )
+
+    def upsert_articles(
+        self, help_center_id: str, writes: Sequence[ArticleWrite]
+    ) -> list[RemoteArticle | MutationError]:
+        """Several ``upsert_article`` in one request (see `operations.batched`), retried as a
+        whole when the request fails transiently; each write's own answer comes back in
+        order: the article, or the MutationError Plain gave it (a create retried after a
+        lost response gives a slug conflict, as alone)."""
+        operation = "UpsertHelpCenterArticle"
+        if len(writes) == 1:
+            try:
+                return [
+                    self._mutate(
+                        operation, "upsertHelpCenterArticle", *writes[0].pair(help_center_id)
+                    )
+                ]
+            except MutationError as error:
+                return [error]
+        variables = {f"input{n}": write.input(help_center_id) for n, write in enumerate(writes)}
+
+        def extract(data: Mapping[str, Any]) -> list[RemoteArticle | MutationError]:
+            answers: list[RemoteArticle | MutationError] = []
+            for n, write in enumerate(writes):
+                output = data[f"m{n}"]
+                error = output.get("error")
+                if error:
+                    answers.append(MutationError.from_payload(error, operation=operation))
+                else:
+                    answers.append(write.written(output))
+            return answers
+
+        return self._run(
+            operation + operations.BATCH_SUFFIX,
+            variables,
+            extract,
+            document=operations.batched(operation, len(writes)),
         )
 
     def delete_article(self, article_id: str, *, missing_ok: bool = False) -> bool:
@@ -718,13 +792,14 @@ class PlainClient:
         extract: Callable[[Mapping[str, Any]], T],
         *,
         scrubbed: bool = True,
+        document: str | None = None,
     ) -> T:
         """One GraphQL operation, retried as a whole when it fails transiently. With
         ``scrubbed=False``, ``extract`` gets the data as decoded, the key not yet removed
         from it (errors are scrubbed all the same): it must scrub what it keeps."""
 
         def attempt() -> T:
-            data = self._graphql(operation, variables, scrubbed=scrubbed)
+            data = self._graphql(operation, variables, scrubbed=scrubbed, document=document)
             try:
                 return extract(data)
             except PlainError as error:
@@ -772,12 +847,17 @@ class PlainClient:
         )
 
     def _graphql(
-        self, operation: str, variables: Mapping[str, Any], *, scrubbed: bool = True
+        self,
+        operation: str,
+        variables: Mapping[str, Any],
+        *,
+        scrubbed: bool = True,
+        document: str | None = None,
     ) -> Mapping[str, Any]:
-        """Send one operation once; return its ``data`` (see ``_run`` for ``scrubbed``) or
-        raise."""
+        """Send one operation once (from operations.graphql, unless `document` is given);
+        return its ``data`` (see ``_run`` for ``scrubbed``) or raise."""
         body = {
-            "query": operations.document(operation),
+            "query": document or operations.document(operation),
             "variables": dict(variables),
             "operationName": operation,
         }

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from graphql import (
     DocumentNode,
+    FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     Node,
@@ -89,10 +90,43 @@ def mutation_names() -> frozenset[str]:
     )
 
 
+#: The name of a request that runs one mutation several times (see `batched`).
+BATCH_SUFFIX = "Batch"
+
+
 def is_write(operation: str) -> bool:
-    """Whether a request of this operation may change something in Plain: a mutation, or
-    the upload of a file's bytes."""
-    return operation == UPLOAD_OPERATION or operation in mutation_names()
+    """Whether a request of this operation may change something in Plain: a mutation (alone
+    or batched), or the upload of a file's bytes."""
+    names = mutation_names()
+    return (
+        operation == UPLOAD_OPERATION
+        or operation in names
+        or operation.removesuffix(BATCH_SUFFIX) in names
+    )
+
+
+@functools.cache
+def batched(operation: str, count: int) -> str:
+    """A document running the mutation `operation` (one field taking `$input`) `count`
+    times in one request: fields aliased `m0`, `m1`, … taking `$input0`, `$input1`, …; its
+    operation is named `<operation>Batch`. A server runs a request's mutation fields one
+    after the other, each with its own answer (GraphQL's rule for mutations)."""
+    parsed: DocumentNode = parse(document(operation))
+    definition = next(d for d in parsed.definitions if isinstance(d, OperationDefinitionNode))
+    inputs = definition.variable_definitions or ()
+    if definition.operation.value != "mutation" or len(inputs) != 1:
+        raise ValueError(f"{operation} is not a mutation of one input")
+    (field,) = definition.selection_set.selections
+    assert isinstance(field, FieldNode) and field.selection_set is not None
+    input_type = print_ast(inputs[0].type)
+    variables = ", ".join(f"$input{n}: {input_type}" for n in range(count))
+    selection = print_ast(field.selection_set)
+    fields = "\n".join(
+        f"  m{n}: {field.name.value}(input: $input{n}) {selection}" for n in range(count)
+    )
+    fragments = [print_ast(d) for d in parsed.definitions if isinstance(d, FragmentDefinitionNode)]
+    head = f"mutation {operation}{BATCH_SUFFIX}({variables}) {{\n{fields}\n}}"
+    return "\n\n".join([head, *fragments]) + "\n"
 
 
 def document(operation: str) -> str:

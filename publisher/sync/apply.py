@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from publisher.errors import RemoteError
 from publisher.plain import (
+    ArticleWrite,
     MutationError,
     PlainClient,
     PlainError,
@@ -89,6 +90,12 @@ def run_concurrently(items: Iterable[T], work: Callable[[T], None], concurrency:
 
 #: The longest start of a slug kept in a temporary one (the rest is `-tmp-` and 8 hex digits).
 _TEMPORARY_STEM = 60
+
+
+#: The most article writes sent in one request (when there are many to send), and the most
+#: HTML one request carries (the emulator takes 10 MB; Plain does not say).
+BATCH_WRITES = 10
+BATCH_BYTES = 1_000_000
 
 
 def temporary_slug(slug: str, article_id: str) -> str:
@@ -264,15 +271,34 @@ class Applier:
             assert remote is not None
             return temporary_slug(slug, remote.id)
 
-        def write(job: tuple[int, str]) -> None:
-            action = ordered[job[0]]
-            if job[1] == action.desired.slug:
+        def write(unit: list[tuple[int, str]]) -> None:
+            if len(unit) > 1:
+                self._apply_batch([ordered[i] for i, _ in unit])
+                return
+            ((i, slug),) = unit
+            action = ordered[i]
+            if slug == action.desired.slug:
                 self._apply_article(action)
             else:
-                self._free_slug(action, job[1])
+                self._free_slug(action, slug)
 
         for wave in rename_order(moves, temporary):
-            run_concurrently(wave, write, self.concurrency)
+            run_concurrently(self._units(wave, ordered), write, self.concurrency)
+
+    def _units(
+        self, wave: list[tuple[int, str]], ordered: list[ArticleAction]
+    ) -> list[list[tuple[int, str]]]:
+        """The requests a wave of writes takes: one write each, unless the wave has many
+        more writes than requests run at once; then articles written to their own slug go
+        BATCH_WRITES to a request (fewer round trips, and fewer requests for Plain's rate
+        limit), as many as keep every concurrent request busy."""
+        finals = [job for job in wave if job[1] == ordered[job[0]].desired.slug]
+        per_request = min(BATCH_WRITES, len(finals) // (self.concurrency * 4))
+        if per_request < 2:
+            return [[job] for job in wave]
+        units = [[job] for job in wave if job[1] != ordered[job[0]].desired.slug]
+        units += [finals[n : n + per_request] for n in range(0, len(finals), per_request)]
+        return units
 
     def _free_slug(self, action: ArticleAction, slug: str) -> None:
         """Move an article, as it is in Plain, to a temporary slug so that another article can
@@ -299,31 +325,66 @@ class Applier:
             ) from None
         self.progress("article", f"{remote.slug} moved to {slug} until its new slug is free")
 
-    def _apply_article(self, action: ArticleAction) -> None:
-        desired = action.desired
-        html = article_html(
+    def _html(self, desired: DesiredArticle) -> str:
+        return article_html(
             self.site,
             self.site.content.articles[desired.slug],
             self.local_images,
             self.image_urls,
         )
+
+    def _apply_article(self, action: ArticleAction) -> None:
+        desired = action.desired
+        html = self._html(desired)
         try:
             if action.remote is not None:
                 written = self._upsert(desired, html, action.remote.id)
-                self.result.updated.append(desired.slug)
             else:
                 written = self._create_article(desired, html)
-                self.result.created.append(desired.slug)
         except PlainError as error:
             raise PublishError(f"{desired.source}", error) from None
+        self._written(action, written, html)
+
+    def _written(self, action: ArticleAction, written: RemoteArticle, html: str) -> None:
+        desired = action.desired
+        (self.result.updated if action.remote is not None else self.result.created).append(
+            desired.slug
+        )
         self.result.ids[desired.key] = written.id
         self.result.fingerprints[written.id] = published_digest(desired, html)
         self.progress("article", desired.slug)
 
-    def _upsert(self, desired: DesiredArticle, html: str, article_id: str | None) -> RemoteArticle:
+    def _apply_batch(self, actions: list[ArticleAction]) -> None:
+        """Several articles in one request; one that Plain refused in it (a slug conflict
+        after a lost response, say) is written again on its own, as `_apply_article` does."""
+        htmls = [self._html(action.desired) for action in actions]
+        size = 0
+        for count, html in enumerate(htmls):  # a request stays well under Plain's body limit
+            size += len(html.encode("utf-8"))
+            if count and size > BATCH_BYTES:
+                self._apply_batch(actions[:count])
+                self._apply_batch(actions[count:])
+                return
+        writes = [
+            self._article_write(action.desired, html, action.remote.id if action.remote else None)
+            for action, html in zip(actions, htmls, strict=True)
+        ]
+        try:
+            answers = self.client.upsert_articles(self.plan.help_center_id, writes)
+        except PlainError as error:
+            more = f" and {len(actions) - 1} more" if len(actions) > 1 else ""
+            raise PublishError(f"{actions[0].desired.source}{more}", error) from None
+        for action, html, answer in zip(actions, htmls, answers, strict=True):
+            if isinstance(answer, MutationError):
+                self._apply_article(action)
+            else:
+                self._written(action, answer, html)
+
+    def _article_write(
+        self, desired: DesiredArticle, html: str, article_id: str | None
+    ) -> ArticleWrite:
         group_slug = desired.group_slug
-        return self.client.upsert_article(
-            self.plan.help_center_id,
+        return ArticleWrite(
             article_id=article_id,
             group_id=self.result.ids[("group", group_slug)] if group_slug else None,
             title=desired.title,
@@ -332,6 +393,20 @@ class Applier:
             content_html=html,
             slug=desired.slug,
             status=desired.status,  # type: ignore[arg-type]
+        )
+
+    def _upsert(self, desired: DesiredArticle, html: str, article_id: str | None) -> RemoteArticle:
+        write = self._article_write(desired, html, article_id)
+        return self.client.upsert_article(
+            self.plan.help_center_id,
+            article_id=write.article_id,
+            group_id=write.group_id,
+            title=write.title,
+            description=write.description,
+            icon=write.icon,
+            content_html=write.content_html,
+            slug=write.slug,
+            status=write.status,
         )
 
     def _create_article(self, desired: DesiredArticle, html: str) -> RemoteArticle:
