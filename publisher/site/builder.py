@@ -388,8 +388,18 @@ def _stamp_of(out_dir: Path, rel: str, digest: str) -> PageStamp | None:
     return PageStamp(digest, info.st_size, info.st_mtime_ns)
 
 
+def _write_new(folder: Path, rel: str, data: bytes) -> None:
+    """Write a file into a folder this build just made for itself (private until it is
+    renamed into place): nothing there to compare with, nothing that could be a link."""
+    path = folder / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    with os.fdopen(os.open(path, flags, 0o644), "wb") as handle:
+        handle.write(data)
+
+
 def _sync_into(
-    pages: SitePages, out_dir: Path, known: PageManifest | None = None
+    pages: SitePages, out_dir: Path, known: PageManifest | None = None, *, fresh: bool = False
 ) -> tuple[int, dict[str, PageStamp]]:
     """Bring a site this tool built up to date in place: render the pages whose signature
     changed since `known` (or whose file did), one at a time, write only files whose bytes
@@ -398,7 +408,8 @@ def _sync_into(
 
     Nothing is written or removed through a link: a link, pipe or device anywhere in the
     folder (which a build never makes) is refused before anything is written, and every
-    write opens the folders on its way without following one."""
+    write opens the folders on its way without following one. A `fresh` folder (made by
+    this build, still private) is only written into."""
     try:
         present, folders = safe_write.list_tree(out_dir)
     except safe_write.UnsafePath as unsafe:
@@ -416,7 +427,10 @@ def _sync_into(
             stamps[rel] = before
             continue
         data = pages.render(rel).encode("utf-8")
-        if safe_write.read_file(out_dir, rel) != data:
+        if fresh:
+            _write_new(out_dir, rel, data)
+            written += 1
+        elif safe_write.read_file(out_dir, rel) != data:
             _atomic_write(out_dir, rel, data)
             written += 1
         stamp = _stamp_of(out_dir, rel, digest)
@@ -424,7 +438,10 @@ def _sync_into(
             stamps[rel] = stamp
     for rel, source in pages.copies.items():
         data = source.read_bytes()
-        if safe_write.read_file(out_dir, rel) != data:
+        if fresh:
+            _write_new(out_dir, rel, data)
+            written += 1
+        elif safe_write.read_file(out_dir, rel) != data:
             _atomic_write(out_dir, rel, data)
             written += 1
     wanted = {*pages.paths(), *pages.copies}
@@ -461,7 +478,7 @@ def write_site(pages: SitePages, out_dir: Path, manifest_file: Path | None = Non
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
         try:
-            written, stamps = _sync_into(pages, staging)
+            written, stamps = _sync_into(pages, staging, fresh=True)
             (staging / MARKER).write_text("built by publisher\n", encoding="utf-8")
             staging.chmod(0o755)
             if out_dir.exists():  # an empty folder

@@ -315,6 +315,16 @@ class RenderCache:
         self._memory = {key: body for key, body in self._memory.items() if key in keys}
         self._keys = {where: known for where, known in self._keys.items() if known[1] in keys}
 
+    def for_workers(self) -> tuple[Path | None, bytes | None, bool]:
+        """What a worker process needs to write entries as this cache does."""
+        secret = self._secret_key()
+        return self.directory, secret, secret is not None
+
+    def remember(self, key: str, body: RenderedBody) -> RenderedBody:
+        """Hold `body`, which a worker rendered and wrote to this cache's folder."""
+        self._memory[key] = body
+        return body
+
     def put(self, key: str, body: RenderedBody) -> RenderedBody:
         """Keep `body`; what comes back is the one to hold (its HTML left in the entry, when
         the entry was written and signed)."""

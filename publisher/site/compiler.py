@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from urllib.parse import quote
 
 from publisher.content.model import Article, HelpCenterContent, Problem
@@ -62,8 +63,21 @@ class CompiledSite:
         return resolve_references(body, link_url=self._link_url, image_url=image_url)
 
 
-def _render_job(job: tuple[str, str, int]) -> RenderedBody:
-    return render_body(*job)
+# In a worker process: the cache it writes what it renders to (see `_start_worker`).
+_WORKER_CACHE: RenderCache | None = None
+
+
+def _start_worker(directory: Path | None, secret: bytes | None, signed: bool) -> None:
+    global _WORKER_CACHE
+    _WORKER_CACHE = RenderCache(directory, secret=secret, signed=signed)
+
+
+def _render_job(job: tuple[str, str, int, str]) -> RenderedBody:
+    """Render one body; in a worker, also write it to the cache, so that what comes back is
+    only what checks need (the HTML stays in the entry) and this process is left free."""
+    markdown, rel_path, first_line, key = job
+    body = render_body(markdown, rel_path, first_line)
+    return _WORKER_CACHE.put(key, body) if _WORKER_CACHE is not None else body
 
 
 def render_bodies(
@@ -95,19 +109,18 @@ def render_bodies(
             bodies[article.slug] = cached
         else:
             todo.append((article, key))
-    jobs = [(a.body, a.rel_path, a.body_line) for a, _ in todo]
+    jobs = [(a.body, a.rel_path, a.body_line, key) for a, key in todo]
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers > 1 and len(jobs) >= POOL_THRESHOLD:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            # Small chunks, taken as they come: this process writes each body to the cache
-            # (and lets go of its HTML) while the workers render the next ones.
+        writer = cache.for_workers() if cache else (None, None, False)
+        with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=writer) as pool:
             chunk = max(1, min(32, len(jobs) // (workers * 8)))
             results: Iterable[RenderedBody] = pool.map(_render_job, jobs, chunksize=chunk)
             for (article, key), body in zip(todo, results, strict=True):
-                bodies[article.slug] = cache.put(key, body) if cache else body
+                bodies[article.slug] = cache.remember(key, body) if cache else body
     else:
         for article, key in todo:
-            body = _render_job((article.body, article.rel_path, article.body_line))
+            body = render_body(article.body, article.rel_path, article.body_line)
             bodies[article.slug] = cache.put(key, body) if cache else body
     for article in articles_seen:
         body = bodies[article.slug]
