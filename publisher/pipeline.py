@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from publisher.config import Settings
 from publisher.content.loader import ArticleMemo, load_content
-from publisher.content.model import Problem
+from publisher.content.model import Article, Problem
 from publisher.content.parsed_yaml import ParsedYaml
-from publisher.site.builder import SitePages, template_environment, write_site
+from publisher.site.builder import NewSite, SitePages, page_path, template_environment, write_site
 from publisher.site.cache import RenderCache
 from publisher.site.compiler import CompiledSite, compile_site
 
@@ -51,6 +52,7 @@ def compile_project(
     cache: RenderCache | None = None,
     memo: ArticleMemo | None = None,
     parsed_yaml: ParsedYaml | None = None,
+    on_body: Callable[[CompiledSite, Article], None] | None = None,
 ) -> CompileResult:
     """Load and render everything under the content folder, collecting every problem.
 
@@ -70,7 +72,7 @@ def compile_project(
         parsed_yaml.save()
     if cache is None and use_cache:
         cache = render_cache(settings)
-    site, render_problems = compile_site(content, cache=cache, workers=workers)
+    site, render_problems = compile_site(content, cache=cache, workers=workers, on_body=on_body)
     if not content.articles and not problems:
         problems.append(Problem(settings.content_dir, 1, "no articles found (no .md files)"))
     return CompileResult(
@@ -95,13 +97,42 @@ class BuildResult:
 def build_project(
     settings: Settings, out_dir: Path, *, use_cache: bool = True, workers: int | None = None
 ) -> BuildResult:
-    """Build the static preview site; nothing is written when any file has an error."""
-    compiled = compile_project(settings, use_cache=use_cache, workers=workers)
-    result = BuildResult(compiled, out_dir)
-    if compiled.errors:
-        return result
+    """Build the static preview site; nothing is written when any file has an error.
+
+    A new site (no output folder yet, or an empty one) is written into a folder of its own
+    while the articles render, each article's page as soon as its body is there, and put in
+    place only if nothing has an error (see NewSite)."""
     env = template_environment(settings.templates_dir)
-    pages = SitePages(compiled.site, env, settings.site_name)
-    result.files_written = write_site(pages, out_dir, settings.cache_dir / "site-pages.json")
+    manifest = settings.cache_dir / "site-pages.json"
+    new_site = NewSite(out_dir) if NewSite.takes(out_dir) else None
+    early: list[SitePages] = []
+
+    def write_page(site: CompiledSite, article: Article) -> None:
+        assert new_site is not None
+        if not early:
+            early.append(SitePages(site, env, settings.site_name))
+        new_site.write(early[0], page_path(article))
+
+    try:
+        compiled = compile_project(
+            settings,
+            use_cache=use_cache,
+            workers=workers,
+            on_body=write_page if new_site is not None else None,
+        )
+        result = BuildResult(compiled, out_dir)
+        if compiled.errors:
+            if new_site is not None:
+                new_site.discard()
+            return result
+        pages = SitePages(compiled.site, env, settings.site_name)
+        if new_site is not None:
+            result.files_written = new_site.finish(pages, manifest)
+        else:
+            result.files_written = write_site(pages, out_dir, manifest)
+    except BaseException:
+        if new_site is not None:
+            new_site.discard()
+        raise
     result.pages, result.images, result.written = len(pages.nodes), len(pages.copies), True
     return result

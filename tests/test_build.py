@@ -230,3 +230,14 @@ def test_a_manifest_for_another_folder_or_garbage_renders_everything(tmp_path: P
     (out / "index.html").write_text("stale")
     assert build_project(settings, out, workers=1).files_written == 1
     assert "stale" not in (out / "index.html").read_text()
+
+
+def test_a_new_site_with_an_error_leaves_no_folder_behind(tmp_path: Path) -> None:
+    """A new site's pages are written while the articles render; an error found after
+    that (a link to a heading that is not there) leaves neither the site nor its folder."""
+    files = {f"a{n:02d}.md": article(f"A {n}", "Text.") for n in range(40)}
+    files["z.md"] = article("Z", "See [a](a01.md#missing).")
+    write_tree(tmp_path, files)
+    result = build_project(load_settings(tmp_path), tmp_path / "site", workers=2)
+    assert result.compiled.errors and not result.written
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".publisher", "content"]

@@ -461,33 +461,75 @@ def _sync_into(
     return written, stamps
 
 
+class NewSite:
+    """A site written into a folder of its own beside `out_dir` (private, made for it) and
+    renamed into place when complete, so that a failed build leaves nothing. Pages can be
+    written as soon as they can be rendered: a cold build writes each article's page while
+    the others are still rendering."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir.resolve()
+        _check_output(self.out_dir)
+        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(
+            tempfile.mkdtemp(prefix=f".{self.out_dir.name}.", dir=self.out_dir.parent)
+        )
+        self.stamps: dict[str, PageStamp] = {}
+
+    @staticmethod
+    def takes(out_dir: Path) -> bool:
+        """Whether a build into `out_dir` makes a new site (no folder yet, or an empty one)."""
+        out_dir = out_dir.resolve()
+        if not out_dir.exists():
+            return True
+        return out_dir.is_dir() and not out_dir.is_symlink() and not any(out_dir.iterdir())
+
+    def write(self, pages: SitePages, rel: str) -> None:
+        _write_new(self.folder, rel, pages.render(rel).encode("utf-8"))
+        stamp = _stamp_of(self.folder, rel, pages.digest(rel))
+        if stamp is not None:
+            self.stamps[rel] = stamp
+
+    def finish(self, pages: SitePages, manifest_file: Path | None = None) -> int:
+        """Write what is not written yet, then put the site in place. Returns the number of
+        files written."""
+        try:
+            for rel in pages.paths():
+                if rel not in self.stamps:
+                    self.write(pages, rel)
+            for rel, source in pages.copies.items():
+                _write_new(self.folder, rel, source.read_bytes())
+            (self.folder / MARKER).write_text("built by publisher\n", encoding="utf-8")
+            self.folder.chmod(0o755)
+            if self.out_dir.exists():  # an empty folder
+                self.out_dir.rmdir()
+            self.folder.rename(self.out_dir)
+        except BaseException:
+            self.discard()
+            raise
+        if manifest_file is not None:
+            # A rename keeps each file's size and modification time: the stamps still hold.
+            PageManifest(str(self.out_dir), self.stamps).write(manifest_file)
+        return len(self.stamps) + len(pages.copies)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def write_site(pages: SitePages, out_dir: Path, manifest_file: Path | None = None) -> int:
-    """Write the site. A new folder is written beside `out_dir` and renamed into place, so a
-    failed build leaves nothing; a folder this tool built before is updated in place, file
-    by file, rendering only the pages whose signature changed since the build recorded in
-    `manifest_file` (when given). Returns the number of files written.
+    """Write the site. A new folder is written beside `out_dir` and renamed into place (see
+    NewSite); a folder this tool built before is updated in place, file by file, rendering
+    only the pages whose signature changed since the build recorded in `manifest_file`
+    (when given). Returns the number of files written.
 
     `out_dir` itself may be a link (it is resolved: the user named it); inside it nothing is
     written through a link (OutputError naming it)."""
     out_dir = out_dir.resolve()
     _check_output(out_dir)
-    if (out_dir / MARKER).is_file():
-        known = PageManifest.read(manifest_file, out_dir) if manifest_file else None
-        written, stamps = _sync_into(pages, out_dir, known)
-    else:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-        try:
-            written, stamps = _sync_into(pages, staging, fresh=True)
-            (staging / MARKER).write_text("built by publisher\n", encoding="utf-8")
-            staging.chmod(0o755)
-            if out_dir.exists():  # an empty folder
-                out_dir.rmdir()
-            staging.rename(out_dir)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+    if not (out_dir / MARKER).is_file():
+        return NewSite(out_dir).finish(pages, manifest_file)
+    known = PageManifest.read(manifest_file, out_dir) if manifest_file else None
+    written, stamps = _sync_into(pages, out_dir, known)
     if manifest_file is not None:
-        # A rename keeps each file's size and modification time: the stamps still hold.
         PageManifest(str(out_dir), stamps).write(manifest_file)
     return written

@@ -87,26 +87,43 @@ def render_bodies(
     keys: dict[str, str] | None = None,
     *,
     forget_others: bool = True,
+    into: dict[str, RenderedBody] | None = None,
+    on_body: Callable[[Article], None] | None = None,
 ) -> dict[str, RenderedBody]:
-    """Render article bodies by slug, from the cache where possible, in parallel otherwise;
-    `keys` receives each body's cache key by slug. The cache then forgets (in memory) the
-    bodies of other articles, unless `forget_others` is false (a few articles of many)."""
-    bodies: dict[str, RenderedBody] = {}
+    """Render article bodies by slug (into `into`, if given), from the cache where possible,
+    in parallel otherwise; `keys` receives each body's cache key by slug, first. `on_body`
+    hears of each article as soon as its body is there. The cache then forgets (in memory)
+    the bodies of other articles, unless `forget_others` is false (a few articles of many)."""
+    bodies: dict[str, RenderedBody] = into if into is not None else {}
     todo: list[tuple[Article, str]] = []
+
+    def keep(article: Article, body: RenderedBody) -> None:
+        if isinstance(body, StoredBody):  # should its entry change under it
+            body.render_again = partial(
+                render_body, article.body, article.rel_path, article.body_line
+            )
+        bodies[article.slug] = body
+        if on_body is not None:
+            on_body(article)
+
     used: set[str] = set()
     articles_seen = list(articles)
-    for article in articles_seen:
+    found: dict[str, str] = {}
+    for article in articles_seen:  # every key first: `on_body` may use any
         key = (
             cache.key_for(article.body, article.rel_path, article.body_line)
             if cache
             else cache_key(article.body, article.rel_path, article.body_line)
         )
+        found[article.slug] = key
         used.add(key)
-        if keys is not None:
-            keys[article.slug] = key
+    if keys is not None:
+        keys.update(found)
+    for article in articles_seen:
+        key = found[article.slug]
         cached = cache.get(key) if cache else None
         if cached is not None:
-            bodies[article.slug] = cached
+            keep(article, cached)
         else:
             todo.append((article, key))
     jobs = [(a.body, a.rel_path, a.body_line, key) for a, key in todo]
@@ -117,17 +134,11 @@ def render_bodies(
             chunk = max(1, min(32, len(jobs) // (workers * 8)))
             results: Iterable[RenderedBody] = pool.map(_render_job, jobs, chunksize=chunk)
             for (article, key), body in zip(todo, results, strict=True):
-                bodies[article.slug] = cache.remember(key, body) if cache else body
+                keep(article, cache.remember(key, body) if cache else body)
     else:
         for article, key in todo:
             body = render_body(article.body, article.rel_path, article.body_line)
-            bodies[article.slug] = cache.put(key, body) if cache else body
-    for article in articles_seen:
-        body = bodies[article.slug]
-        if isinstance(body, StoredBody):  # should its entry change under it
-            body.render_again = partial(
-                render_body, article.body, article.rel_path, article.body_line
-            )
+            keep(article, cache.put(key, body) if cache else body)
     if cache and forget_others:
         cache.retain(used)
     return bodies
@@ -219,12 +230,18 @@ def article_problems(
 
 
 def compile_site(
-    content: HelpCenterContent, *, cache: RenderCache | None = None, workers: int | None = None
+    content: HelpCenterContent,
+    *,
+    cache: RenderCache | None = None,
+    workers: int | None = None,
+    on_body: Callable[[CompiledSite, Article], None] | None = None,
 ) -> tuple[CompiledSite, list[Problem]]:
-    """Render everything, then check links and images across articles."""
+    """Render everything, then check links and images across articles. `on_body` hears of
+    each article as soon as its body is rendered (its page can be made then)."""
     articles = list(content.articles.values())
-    keys: dict[str, str] = {}
-    site = CompiledSite(content, render_bodies(articles, cache, workers, keys), keys)
+    site = CompiledSite(content)
+    heard = partial(on_body, site) if on_body is not None else None
+    render_bodies(articles, cache, workers, site.keys, into=site.bodies, on_body=heard)
     checked: dict[str, str | None] = {}
     for article in articles:
         site.problems[article.slug] = article_problems(site, article, checked)
