@@ -136,12 +136,12 @@ def test_dry_run_prints_the_plan(tmp_path: Path, emulator: Emulator) -> None:
 def test_refused_write_names_the_file_and_what_plain_said(
     tmp_path: Path, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from publisher.plain import FieldError, MutationError, PlainClient
+    from publisher.plain import ArticleWrite, FieldError, MutationError, PlainClient
 
     write_tree(tmp_path, {"a.md": article("A"), "b.md": article("B")})
 
-    def refuse(self: PlainClient, help_center_id: str, **fields: object) -> object:
-        if fields["slug"] == "b":
+    def refuse(self: PlainClient, help_center_id: str, write: ArticleWrite) -> object:
+        if write.slug == "b":
             raise MutationError(
                 "Title is too long",
                 operation="UpsertHelpCenterArticle",
@@ -149,10 +149,10 @@ def test_refused_write_names_the_file_and_what_plain_said(
                 code="input_validation",
                 fields=(FieldError("title", "too long", "VALIDATION"),),
             )
-        return real(self, help_center_id, **fields)  # type: ignore[arg-type]
+        return real(self, help_center_id, write)
 
-    real = PlainClient.upsert_article
-    monkeypatch.setattr(PlainClient, "upsert_article", refuse)
+    real = PlainClient.write_article
+    monkeypatch.setattr(PlainClient, "write_article", refuse)
     result = invoke(emulator, "publish", str(tmp_path), "--concurrency", "1")
     assert result.exit_code == 3
     assert "b.md: Plain said:" in result.output

@@ -565,6 +565,10 @@ class PlainClient:
             description=description,
             icon=icon,
         )
+        return self.write_article(help_center_id, write)
+
+    def write_article(self, help_center_id: str, write: ArticleWrite) -> RemoteArticle:
+        """``upsert_article`` of an ArticleWrite."""
         return self._mutate(
             "UpsertHelpCenterArticle",
             "upsertHelpCenterArticle",

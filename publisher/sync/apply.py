@@ -306,8 +306,7 @@ class Applier:
         remote = action.remote
         assert remote is not None
         try:
-            self.client.upsert_article(
-                self.plan.help_center_id,
+            as_it_is = ArticleWrite(
                 article_id=remote.id,
                 group_id=remote.group_id,
                 title=remote.title,
@@ -317,6 +316,7 @@ class Applier:
                 slug=slug,
                 status=remote.status,  # type: ignore[arg-type]
             )
+            self.client.write_article(self.plan.help_center_id, as_it_is)
         except PlainError as error:
             raise PublishError(
                 f"{action.desired.source} (moving it from '{remote.slug}' to the temporary slug "
@@ -397,17 +397,7 @@ class Applier:
 
     def _upsert(self, desired: DesiredArticle, html: str, article_id: str | None) -> RemoteArticle:
         write = self._article_write(desired, html, article_id)
-        return self.client.upsert_article(
-            self.plan.help_center_id,
-            article_id=write.article_id,
-            group_id=write.group_id,
-            title=write.title,
-            description=write.description,
-            icon=write.icon,
-            content_html=write.content_html,
-            slug=write.slug,
-            status=write.status,
-        )
+        return self.client.write_article(self.plan.help_center_id, write)
 
     def _create_article(self, desired: DesiredArticle, html: str) -> RemoteArticle:
         try:
