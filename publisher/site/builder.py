@@ -288,10 +288,6 @@ class SitePages:
         return SiteFiles({path: self.render(path) for path in self.paths()}, dict(self.copies))
 
 
-def render_site(site: CompiledSite, env: Environment, site_name: str) -> SiteFiles:
-    return SitePages(site, env, site_name).files()
-
-
 def _check_output(out_dir: Path) -> None:
     if out_dir.exists():
         if not out_dir.is_dir():

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from publisher.content.model import Article, Group, Heading, HelpCenterContent, Node
+from publisher.content.model import Group, Heading, HelpCenterContent, Node
 from publisher.site.compiler import article_url
 
 #: Entries shown on each side of the way to the current page, at each level of its trail.
@@ -252,11 +252,6 @@ class Navigation:
         return keys
 
 
-def article_entry_changed(old: Article, new: Article) -> bool:
-    """Whether the sidebar or a card shows something different for `new` than for `old`."""
-    return entry_for(old).face != entry_for(new).face
-
-
 __all__ = [
     "CARDS_PER_PAGE",
     "NAV_PAGE",
@@ -267,7 +262,6 @@ __all__ = [
     "Item",
     "Level",
     "Navigation",
-    "article_entry_changed",
     "entry_for",
     "group_url",
     "listing_pages",
