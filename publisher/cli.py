@@ -311,7 +311,11 @@ def plan(
     is_flag=True,
     help="Write the content over edits people made in Plain (default: keep them, exit 4).",
 )
-@click.option("--concurrency", type=click.IntRange(1, 64), help="Parallel writes (default 8).")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    help="Requests in flight at once, reads and writes (default 8).",
+)
 @VERBOSE_OPTION
 def publish(
     path: Path,
