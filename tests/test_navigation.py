@@ -215,3 +215,6 @@ def test_a_retitled_article_reloads_the_listing_page_that_shows_it(tmp_path: Pat
     assert "/group/big/page/2/" in changed and "/article/0150/" in changed
     assert "/group/big/page/3/" not in changed and "/group/big/" not in changed
     assert "Renamed" in (live.page("group/big/page/2/index.html") or "")
+    # The navigation document (made once, then kept) shows it as well.
+    assert "/_publisher/nav.html" in changed
+    assert ">Renamed</a>" in (live.page("_publisher/nav.html") or "")

@@ -231,6 +231,8 @@ class LiveSite:
                 fresh.description,
                 fresh.draft,
             )
+        if NAV_PAGE in served:
+            pages.navigation_changed()
         changed = set()
         for page, before in served.items():
             signature = pages.signature(page)

@@ -152,12 +152,18 @@ class SitePages:
             elif isinstance(node, Article):  # a heading has no page of its own
                 self.nodes[page_path(node)] = (node, 1)
         self.copies = {f"assets/{rel}": path for rel, path in sorted(site.content.images.items())}
+        self._navigation_html: str | None = None
         self._style = (
             publisher.__version__,
             sys.version,
             site_name,
             _templates_digest(env),
         )
+
+    def navigation_changed(self) -> None:
+        """Entries of `navigation` were changed in place (a title, say): forget the
+        navigation document made from them."""
+        self._navigation_html = None
 
     def _add_listing(self, group: Group | None, count: int) -> None:
         """The pages of a group (or the home page): CARDS_PER_PAGE cards each."""
@@ -227,7 +233,10 @@ class SitePages:
 
     def render(self, path: str) -> str:
         if path == NAV_PAGE:
-            return self._sidebar(None, self.navigation.whole())
+            # Every page view fetches it, and it holds every title: made once per change.
+            if self._navigation_html is None:
+                self._navigation_html = self._sidebar(None, self.navigation.whole())
+            return self._navigation_html
         if path == NAV_SCRIPT:
             loader = self.env.loader
             assert loader is not None
