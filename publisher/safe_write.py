@@ -19,11 +19,10 @@ import errno
 import os
 import secrets
 import stat
-from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-# Without these (Windows), only the lstat walk of `check_parents` and `find_unsafe` guards.
+# Without these (Windows), only the lstat walks of `check_parents` and `list_tree` guard.
 _FD_WALK = (
     hasattr(os, "O_NOFOLLOW")
     and hasattr(os, "O_DIRECTORY")
@@ -79,22 +78,6 @@ def check_parents(root: Path, rel: str) -> None:
             raise UnsafePath(folder, LINK)
         if not stat.S_ISDIR(mode):
             raise UnsafePath(folder, NOT_A_FOLDER)
-
-
-def find_unsafe(root: Path) -> Iterator[UnsafePath]:
-    """Every link, pipe, socket or device under `root` (links are not followed)."""
-    pending = [root]
-    while pending:
-        folder = pending.pop()
-        with os.scandir(folder) as entries:
-            for entry in sorted(entries, key=lambda e: e.name):
-                path = folder / entry.name
-                mode = entry.stat(follow_symlinks=False).st_mode
-                reason = _kind(mode)
-                if reason is not None:
-                    yield UnsafePath(path, reason)
-                elif stat.S_ISDIR(mode):
-                    pending.append(path)
 
 
 def list_tree(root: Path) -> tuple[list[str], list[str]]:
