@@ -179,7 +179,7 @@ class SitePages:
     def paths_of(self, key: str) -> list[str]:
         """The pages of the entry `key` ("" for the home page): all of a listing's pages."""
         if key == "":
-            return [path for path in self._listing(None)]
+            return self._listing(None)
         entry = self.navigation.entries.get(key)
         if entry is None or entry.kind == "heading":
             return []
@@ -404,7 +404,7 @@ def _write_new(folder: Path, rel: str, data: bytes) -> None:
 
 
 def _sync_into(
-    pages: SitePages, out_dir: Path, known: PageManifest | None = None, *, fresh: bool = False
+    pages: SitePages, out_dir: Path, known: PageManifest | None = None
 ) -> tuple[int, dict[str, PageStamp]]:
     """Bring a site this tool built up to date in place: render the pages whose signature
     changed since `known` (or whose file did), one at a time, write only files whose bytes
@@ -413,8 +413,7 @@ def _sync_into(
 
     Nothing is written or removed through a link: a link, pipe or device anywhere in the
     folder (which a build never makes) is refused before anything is written, and every
-    write opens the folders on its way without following one. A `fresh` folder (made by
-    this build, still private) is only written into."""
+    write opens the folders on its way without following one."""
     try:
         present, folders = safe_write.list_tree(out_dir)
     except safe_write.UnsafePath as unsafe:
@@ -432,10 +431,7 @@ def _sync_into(
             stamps[rel] = before
             continue
         data = pages.render(rel).encode("utf-8")
-        if fresh:
-            _write_new(out_dir, rel, data)
-            written += 1
-        elif safe_write.read_file(out_dir, rel) != data:
+        if safe_write.read_file(out_dir, rel) != data:
             _atomic_write(out_dir, rel, data)
             written += 1
         stamp = _stamp_of(out_dir, rel, digest)
@@ -443,10 +439,7 @@ def _sync_into(
             stamps[rel] = stamp
     for rel, source in pages.copies.items():
         data = source.read_bytes()
-        if fresh:
-            _write_new(out_dir, rel, data)
-            written += 1
-        elif safe_write.read_file(out_dir, rel) != data:
+        if safe_write.read_file(out_dir, rel) != data:
             _atomic_write(out_dir, rel, data)
             written += 1
     wanted = {*pages.paths(), *pages.copies}
