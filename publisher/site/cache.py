@@ -36,7 +36,7 @@ from publisher.render.markdown import (
 )
 from publisher.render.sanitize import sanitize
 from publisher.safe_write import UnsafePath, write_file
-from publisher.signing import load_secret, secret_file
+from publisher.signing import mac, machine_secret
 
 _LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "Pygments", "nh3")
 #: How entries are laid out on disk (see RenderCache); part of every key.
@@ -189,12 +189,6 @@ def _from_json(text: str, *, check_html: bool = True) -> RenderedBody:
 _SIGNED = "mac:"  # a signed entry's first line: `mac:<64 hex digits>`
 
 
-def _mac(secret: bytes, key: str, payload: str) -> str:
-    # Bound to the entry's key, so that a signed body cannot be moved to another entry.
-    message = key.encode("ascii") + b"\0" + payload.encode("utf-8")
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()
-
-
 @contextlib.contextmanager
 def _open_entry(path: Path) -> Iterator[BinaryIO]:
     """A cache file opened for reading, never through a symlink (the file or its folder) and
@@ -240,7 +234,8 @@ class RenderCache:
         self, directory: Path | None, *, secret: bytes | None = None, signed: bool = True
     ) -> None:
         """`secret` signs and vouches for entries; by default this machine's (see
-        :func:`secret_file`). With `signed` false no entry is signed or vouched for."""
+        `publisher.signing.machine_secret`). With `signed` false no entry is signed or
+        vouched for."""
         self.directory = directory
         self.hits = 0
         self.misses = 0
@@ -277,7 +272,7 @@ class RenderCache:
 
     def _secret_key(self) -> bytes | None:
         if not self._secret_known:
-            self._secret = load_secret(secret_file())
+            self._secret = machine_secret()
             self._secret_known = True
         return self._secret
 
@@ -288,8 +283,9 @@ class RenderCache:
         secret = self._secret_key()
         signed = _read_signed_lines(path)
         if signed is not None and secret is not None:
-            mac, meta = signed
-            if hmac.compare_digest(mac, _mac(secret, key, meta)):
+            signature, meta = signed
+            # Bound to the entry's key: a signed entry moved to another key is checked in full.
+            if hmac.compare_digest(signature, mac(secret, key, meta)):
                 return StoredBody(json.loads(meta), path)
         text = _read_entry(path)
         if text.startswith(_SIGNED):
@@ -343,7 +339,7 @@ class RenderCache:
             del fields["html"]
             fields["html_sha256"] = _digest(html)
             meta = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
-            text = f"{_SIGNED}{_mac(secret, key, meta)}\n{meta}\n{html}"
+            text = f"{_SIGNED}{mac(secret, key, meta)}\n{meta}\n{html}"
         else:
             text = _to_json(body)
         try:
