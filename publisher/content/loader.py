@@ -297,6 +297,7 @@ class _FastStrictLoader(CParser, _StrictConstruction, Resolver):
     event stream first (`refuse_events`), then built by the same construction."""
 
     def __init__(self, stream: str) -> None:
+        refuse_events(stream)
         CParser.__init__(self, stream)
         SafeConstructor.__init__(self)
         Resolver.__init__(self)
@@ -323,8 +324,6 @@ def refuse_events(text: str) -> None:
 
 def read_yaml_with(loader_class: type[SafeConstructor], text: str) -> Any:
     """What `yaml.load` does, for a loader class outside PyYAML's list of loaders."""
-    if loader_class is _FastStrictLoader:
-        refuse_events(text)
     reader = loader_class(text)  # type: ignore[call-arg]
     try:
         return reader.get_single_data()
