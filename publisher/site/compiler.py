@@ -106,17 +106,14 @@ def render_bodies(
         if on_body is not None:
             on_body(article)
 
-    used: set[str] = set()
     articles_seen = list(articles)
     found: dict[str, str] = {}
     for article in articles_seen:  # every key first: `on_body` may use any
-        key = (
+        found[article.slug] = (
             cache.key_for(article.body, article.rel_path, article.body_line)
             if cache
             else cache_key(article.body, article.rel_path, article.body_line)
         )
-        found[article.slug] = key
-        used.add(key)
     if keys is not None:
         keys.update(found)
     for article in articles_seen:
@@ -140,7 +137,7 @@ def render_bodies(
             body = render_body(article.body, article.rel_path, article.body_line)
             keep(article, cache.put(key, body) if cache else body)
     if cache and forget_others:
-        cache.retain(used)
+        cache.retain(set(found.values()))
     return bodies
 
 
