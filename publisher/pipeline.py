@@ -125,7 +125,8 @@ def build_project(
             if new_site is not None:
                 new_site.discard()
             return result
-        pages = SitePages(compiled.site, env, settings.site_name)
+        # The pages made while the articles rendered, if any: the same site, now complete.
+        pages = early[0] if early else SitePages(compiled.site, env, settings.site_name)
         if new_site is not None:
             result.files_written = new_site.finish(pages, manifest)
         else:

@@ -151,7 +151,6 @@ class SitePages:
                 self._add_listing(node, len(node.children))
             elif isinstance(node, Article):  # a heading has no page of its own
                 self.nodes[page_path(node)] = (node, 1)
-        self.copies = {f"assets/{rel}": path for rel, path in sorted(site.content.images.items())}
         self._navigation_html: str | None = None
         self._style = (
             publisher.__version__,
@@ -159,6 +158,12 @@ class SitePages:
             site_name,
             _templates_digest(env),
         )
+
+    @property
+    def copies(self) -> dict[str, Path]:
+        """The images articles use, copied as they are (known once the articles are
+        checked: a site made while they render gets them at the end)."""
+        return {f"assets/{rel}": path for rel, path in sorted(self.site.content.images.items())}
 
     def navigation_changed(self) -> None:
         """Entries of `navigation` were changed in place (a title, say): forget the
